@@ -1,0 +1,86 @@
+/**
+ * Typed errors with stable codes, one short flat list (the undici model).
+ *
+ * What a target *says* (a Reject, a login status, CHECK CONDITION) is data, not an
+ * exception; these classes are for what goes wrong on our side or on the wire.
+ *
+ * @example
+ * try { framer.push(bytes, onPdu); }
+ * catch (e) { if (e instanceof PduError) console.error(`${e.code} at byte ${e.offset}`); }
+ */
+export class IscsiError extends Error {
+  /** Stable, greppable code such as `ERR_PDU_DIGEST`. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Codes a PDU decoder or framer can report. */
+export type PduErrorCode =
+  | "ERR_PDU_TRUNCATED"
+  | "ERR_PDU_OPCODE"
+  | "ERR_PDU_DIGEST"
+  | "ERR_PDU_TOO_LONG"
+  | "ERR_PDU_FIELD";
+
+/**
+ * A malformed PDU: unknown opcode, impossible length, digest mismatch, bad field.
+ * `offset` is the byte offset in the stream (framer) or buffer (decoder) where the
+ * offending PDU starts; `field` names what was wrong when one field is to blame.
+ */
+export class PduError extends IscsiError {
+  declare readonly code: PduErrorCode;
+  readonly offset: number;
+  readonly field: string | undefined;
+  constructor(code: PduErrorCode, message: string, offset: number, field?: string) {
+    super(code, `${message} (at byte ${offset})`);
+    this.offset = offset;
+    this.field = field;
+  }
+}
+
+/** A text segment that breaks RFC 7143 §6 rules (key or value too long, no '=', ...). */
+export class TextError extends IscsiError {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super("ERR_TEXT_FORMAT", `${message} (at byte ${offset} of the text segment)`);
+    this.offset = offset;
+  }
+}
+
+/** A negotiation key answer we cannot accept (out of range, not in the offered list). */
+export class NegotiationError extends IscsiError {
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super("ERR_NEGOTIATION", `${key}: ${message}`);
+    this.key = key;
+  }
+}
+
+/** A login that ended with a non-zero Status-Class, or broke off. */
+export class LoginError extends IscsiError {
+  readonly statusClass: number;
+  readonly statusDetail: number;
+  constructor(statusClass: number, statusDetail: number, message: string) {
+    super("ERR_LOGIN", message);
+    this.statusClass = statusClass;
+    this.statusDetail = statusDetail;
+  }
+}
+
+/** A (state, event) pair that no row of a state machine table handles. */
+export class FsmError extends IscsiError {
+  constructor(machine: string, state: string, event: string) {
+    super("ERR_FSM_UNHANDLED", `${machine} state machine: no transition from ${state} on ${event}`);
+  }
+}
+
+/** A socket-level failure: refused, reset, timed out, closed. */
+export class TransportError extends IscsiError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
