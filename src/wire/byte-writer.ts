@@ -44,10 +44,18 @@ export function put48(b: Uint8Array, f: Field, v: number): void {
 
 /** An unsigned 64-bit bigint (the LUN) into an 8-byte field. */
 export function put64(b: Uint8Array, f: Field, v: bigint): void {
-  const hi = Number((v >> 32n) & 0xffffffffn);
-  const lo = Number(v & 0xffffffffn);
-  put32(b, [f[0], 4], hi);
-  put32(b, [f[0] + 4, 4], lo);
+  if (v === 0n) return; // the caller's array is zero-filled; LUN 0 is the common case
+  const hi = Number(BigInt.asUintN(32, v >> 32n));
+  const lo = Number(BigInt.asUintN(32, v));
+  const o = f[0];
+  b[o] = hi >>> 24;
+  b[o + 1] = hi >>> 16;
+  b[o + 2] = hi >>> 8;
+  b[o + 3] = hi;
+  b[o + 4] = lo >>> 24;
+  b[o + 5] = lo >>> 16;
+  b[o + 6] = lo >>> 8;
+  b[o + 7] = lo;
 }
 
 /** A 4-byte little-endian value (digests). */

@@ -87,7 +87,7 @@ export function decodePdu(bytes: Uint8Array, opts: DecodeOptions = {}): Pdu {
 
 function checkDigest(b: Uint8Array, from: number, to: number, at: number, field: string): void {
   const want = u32le(b, to);
-  const got = crc32c(b.subarray(from, to));
+  const got = crc32c(b, 0, from, to);
   if (want !== got) {
     throw new PduError(
       "ERR_PDU_DIGEST",

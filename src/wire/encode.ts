@@ -48,7 +48,7 @@ export function encodePduVec(pdu: Pdu, opts: DigestOptions = {}): Uint8Array[] {
   writeFields(h, pdu);
   let o = BHS_LENGTH;
   for (const a of ahs) o = writeAhs(h, o, a);
-  if (opts.headerDigest) put32le(h, headerEnd, crc32c(h.subarray(0, headerEnd)));
+  if (opts.headerDigest) put32le(h, headerEnd, crc32c(h, 0, 0, headerEnd));
   if (data.length === 0) return [h];
   const pad = pad4(data.length);
   if (!opts.dataDigest) return pad === 0 ? [h, data] : [h, data, ZERO_PAD[pad]];
