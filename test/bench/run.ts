@@ -2,12 +2,14 @@
  * `npm run bench`: every benchmark, ours and the peers' side by side, with ratios.
  * `npm run bench -- crc32c codec` runs only the named sections.
  */
+import { benchBus } from "./bus.bench.js";
 import { benchCodec } from "./codec.bench.js";
 import { benchCrc32c } from "./crc32c.bench.js";
 
 const sections: Record<string, () => void | Promise<void>> = {
   crc32c: benchCrc32c,
   codec: benchCodec,
+  bus: benchBus,
 };
 
 const wanted = process.argv.slice(2);
