@@ -84,3 +84,19 @@ export class TransportError extends IscsiError {
     super(code, message, options);
   }
 }
+
+/** Codes of a command or request that ended without a SCSI status. */
+export type TaskErrorCode =
+  | "ERR_TASK_ABORTED"     // timed out and aborted (ABORT TASK / LU reset / connection drop)
+  | "ERR_TASK_REJECTED"    // the target sent a Reject for it
+  | "ERR_SESSION_FAILED"   // the session could not come back within the replacement timeout
+  | "ERR_SESSION_CLOSED"   // logged out or shut down while it waited
+  | "ERR_PROTOCOL";        // the target broke the protocol on it (bad DataSN, offset, length)
+
+/** A command that ended without a SCSI status; what a target answers is a result, not this. */
+export class TaskError extends IscsiError {
+  declare readonly code: TaskErrorCode;
+  constructor(code: TaskErrorCode, message: string) {
+    super(code, message);
+  }
+}

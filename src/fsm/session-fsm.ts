@@ -14,11 +14,11 @@ export type SessionEvent =
   | "login-failed"    // a login attempt of this session failed
   | "timeout";        // replacement timeout ran out, or the user gave up on a failed session
 
-export type SessionAction = "doLoggedIn" | "doLoggedOut" | "doFailed" | "doRetry" | "doFree";
+export type SessionAction = "doLoggedIn" | "doLoggedOut" | "doFailed" | "doRetry" | "doFree" | "doLoginFailed";
 
 export const SESSION_FSM_ROWS: ReadonlyArray<FsmRow<SessionState, SessionEvent, SessionAction>> = [
   { from: "FREE", on: "conn-logged-in", to: "LOGGED_IN", do: "doLoggedIn", rfc: "N1" },
-  { from: "FREE", on: "login-failed", to: "FREE", do: "doFree", rfc: "-" },
+  { from: "FREE", on: "login-failed", to: "FREE", do: "doLoginFailed", rfc: "-" },
   { from: "LOGGED_IN", on: "conn-logged-out", to: "FREE", do: "doLoggedOut", rfc: "N3" },
   { from: "LOGGED_IN", on: "conn-failed", to: "FAILED", do: "doFailed", rfc: "N5" },
   { from: "FAILED", on: "conn-logged-in", to: "LOGGED_IN", do: "doLoggedIn", rfc: "N4" },

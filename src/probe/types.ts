@@ -87,15 +87,17 @@ export interface ConnRef {
   readonly state: ConnState;
 }
 
-/** A SCSI command or task management request as probes see it. */
+/** A SCSI command as probes see it. */
 export interface TaskRef {
-  readonly conn: ConnRef;
+  readonly session: SessionRef;
+  /** The connection it was last sent on; undefined while it waits for the first one. */
+  readonly conn: ConnRef | undefined;
   readonly itt: number;
+  /** CmdSN it was sent with (0 until sent). */
+  readonly cmdSN: number;
   /** LUN number (SAM single-level), or -1 when the LUN field is not a simple LUN. */
   readonly lun: number;
-  /** "scsi" for a SCSI command, "tmf" for a task management request. */
-  readonly type: "scsi" | "tmf";
-  /** SCSI operation code (CDB byte 0), or the TMF function. */
+  /** SCSI operation code (CDB byte 0). */
   readonly op: number;
   /** Logical block address from the CDB, when the command has one. */
   readonly lba: bigint | undefined;

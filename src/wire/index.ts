@@ -7,3 +7,4 @@ export { encodePdu, encodePduVec } from "./encode.js";
 export { PduFramer, type FramerOptions, type FrameInfo, type OnPdu, type OnPduError } from "./framer.js";
 export { decodeText, encodeText, splitText, TextAccumulator, type TextPair } from "./text.js";
 export { crc32c } from "./crc32c.js";
+export { snAdd, snDiff, snLe, snLt } from "./serial.js";
