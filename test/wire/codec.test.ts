@@ -10,7 +10,7 @@ import { PduError } from "../../src/errors.js";
 import { decodePdu, pduLength } from "../../src/wire/decode.js";
 import { encodePdu, encodePduVec } from "../../src/wire/encode.js";
 import type { DataIn, ScsiCommand } from "../../src/wire/types.js";
-import { readHexFixture } from "../helpers/hex.js";
+import { parseHex, readHexFixture } from "../helpers/hex.js";
 import { fixturePath } from "../helpers/paths.js";
 import { crc32cRef, PduBuilder } from "../helpers/pdu-builder.js";
 import type { Case } from "./cases/common.js";
@@ -167,4 +167,10 @@ test("decodePdu() folds an Extended CDB AHS and a Bidirectional Read Length AHS 
     assert.equal(again.length, bytes.length);
     assert.deepStrictEqual(decodePdu(again), pdu);
   }
+});
+
+test("parseHex() reads byte pairs, skips # comments, and names name:line on a bad token", () => {
+  assert.deepStrictEqual(parseHex("01 c1  # flags\n\t00 0A # x y z\n# only a comment\n", "t"), Uint8Array.from([1, 0xc1, 0, 10]));
+  assert.throws(() => parseHex("01 02\n03 0g 04\n", "pdus/x.hex"), /pdus\/x\.hex:2: bad hex token "0g"/);
+  assert.throws(() => parseHex("0102\n", "y"), /y:1: bad hex token "0102"/);
 });
