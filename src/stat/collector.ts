@@ -86,7 +86,7 @@ export class IscsiStats {
   /** Subscribe to `bus`; `module` limits it to live ("initiator") or replayed ("pcap") probes. */
   constructor(bus: ProbeBus, module?: ProbeModule) {
     const on = (key: string, fn: (a: never) => void) => {
-      this.offs.push(bus.subscribe(module ? `iscsi:${module}:${key}` : key, fn as (a: AnyProbeArgs, p: Probe<AnyProbeArgs>) => void));
+      this.offs.push(bus.subscribe(module ? `iscsi:${module}:${key}` : key, fn as unknown as (a: AnyProbeArgs, p: Probe<AnyProbeArgs>) => void));
     };
     on("pdu:send", (a: PduArgs) => this.pdu(a, true));
     on("pdu:receive", (a: PduArgs) => this.pdu(a, false));

@@ -4,17 +4,25 @@
  */
 import type { Field } from "./layout.js";
 
+/** API misuse: a value that does not fit its field is refused, never wrapped. */
+function misfit(f: Field, v: number | bigint): RangeError {
+  return new RangeError(`value ${v} does not fit the ${f[1]}-byte field at BHS offset ${f[0]}`);
+}
+
 export function put8(b: Uint8Array, f: Field, v: number): void {
+  if ((v & 0xff) !== v) throw misfit(f, v);
   b[f[0]] = v;
 }
 
 export function put16(b: Uint8Array, f: Field, v: number): void {
+  if ((v & 0xffff) !== v) throw misfit(f, v);
   const o = f[0];
   b[o] = v >>> 8;
   b[o + 1] = v;
 }
 
 export function put24(b: Uint8Array, f: Field, v: number): void {
+  if ((v & 0xffffff) !== v) throw misfit(f, v);
   const o = f[0];
   b[o] = v >>> 16;
   b[o + 1] = v >>> 8;
@@ -22,6 +30,7 @@ export function put24(b: Uint8Array, f: Field, v: number): void {
 }
 
 export function put32(b: Uint8Array, f: Field, v: number): void {
+  if (v >>> 0 !== v) throw misfit(f, v);
   const o = f[0];
   b[o] = v >>> 24;
   b[o + 1] = v >>> 16;
@@ -31,6 +40,7 @@ export function put32(b: Uint8Array, f: Field, v: number): void {
 
 /** A 48-bit number (the ISID) into a 6-byte field. */
 export function put48(b: Uint8Array, f: Field, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v >= 2 ** 48) throw misfit(f, v);
   const hi = Math.floor(v / 0x1000000);
   const lo = v % 0x1000000;
   const o = f[0];
@@ -45,6 +55,7 @@ export function put48(b: Uint8Array, f: Field, v: number): void {
 /** An unsigned 64-bit bigint (the LUN) into an 8-byte field. */
 export function put64(b: Uint8Array, f: Field, v: bigint): void {
   if (v === 0n) return; // the caller's array is zero-filled; LUN 0 is the common case
+  if (v < 0n || v >= 1n << 64n) throw misfit(f, v);
   const hi = Number(BigInt.asUintN(32, v >> 32n));
   const lo = Number(BigInt.asUintN(32, v));
   const o = f[0];

@@ -125,7 +125,8 @@ function writeNopOut(h: Uint8Array, p: T.NopOut): void {
 function writeScsiCommand(h: Uint8Array, p: T.ScsiCommand): void {
   const F = L.SCSI_COMMAND;
   h[0] |= bit(p.immediate, IMMEDIATE_BIT);
-  put8(h, F.flags, bit(p.final, FLAG.F) | bit(p.read, FLAG.R) | bit(p.write, FLAG.W) | (p.attr & FLAG.ATTR_MASK));
+  if ((p.attr & FLAG.ATTR_MASK) !== p.attr) throw new RangeError(`ATTR ${p.attr} is not a 3-bit task attribute`);
+  put8(h, F.flags, bit(p.final, FLAG.F) | bit(p.read, FLAG.R) | bit(p.write, FLAG.W) | p.attr);
   put64(h, F.lun, p.lun);
   put32(h, F.itt, p.itt);
   put32(h, F.expectedDataTransferLength, p.expectedDataTransferLength);
@@ -137,7 +138,8 @@ function writeScsiCommand(h: Uint8Array, p: T.ScsiCommand): void {
 function writeTaskRequest(h: Uint8Array, p: T.TaskRequest): void {
   const F = L.TASK_REQUEST;
   h[0] |= bit(p.immediate, IMMEDIATE_BIT);
-  put8(h, F.flags, FLAG.F | (p.function & FLAG.LOW7));
+  if ((p.function & FLAG.LOW7) !== p.function) throw new RangeError(`TMF function ${p.function} exceeds 7 bits`);
+  put8(h, F.flags, FLAG.F | p.function);
   put64(h, F.lun, p.lun);
   put32(h, F.itt, p.itt);
   put32(h, F.referencedTaskTag, p.referencedTaskTag);
@@ -148,6 +150,7 @@ function writeTaskRequest(h: Uint8Array, p: T.TaskRequest): void {
 }
 
 function loginFlags(p: T.LoginRequest | T.LoginResponse): number {
+  if ((p.csg & 3) !== p.csg || (p.nsg & 3) !== p.nsg) throw new RangeError(`CSG ${p.csg} / NSG ${p.nsg} are 2-bit stage codes`);
   return bit(p.transit, FLAG.T) | bit(p.continue, FLAG.C) |
     ((p.csg << FLAG.CSG_SHIFT) & FLAG.CSG_MASK) | (p.nsg & FLAG.NSG_MASK);
 }
@@ -191,7 +194,8 @@ function writeDataOut(h: Uint8Array, p: T.DataOut): void {
 function writeLogoutRequest(h: Uint8Array, p: T.LogoutRequest): void {
   const F = L.LOGOUT_REQUEST;
   h[0] |= bit(p.immediate, IMMEDIATE_BIT);
-  put8(h, F.flags, FLAG.F | (p.reasonCode & FLAG.LOW7));
+  if ((p.reasonCode & FLAG.LOW7) !== p.reasonCode) throw new RangeError(`logout reason ${p.reasonCode} exceeds 7 bits`);
+  put8(h, F.flags, FLAG.F | p.reasonCode);
   put32(h, F.itt, p.itt);
   put16(h, F.cid, p.cid);
   put32(h, F.cmdSN, p.cmdSN);
@@ -200,7 +204,8 @@ function writeLogoutRequest(h: Uint8Array, p: T.LogoutRequest): void {
 
 function writeSnack(h: Uint8Array, p: T.Snack): void {
   const F = L.SNACK;
-  put8(h, F.flags, FLAG.F | (p.type & FLAG.LOW4));
+  if ((p.type & FLAG.LOW4) !== p.type) throw new RangeError(`SNACK type ${p.type} exceeds 4 bits`);
+  put8(h, F.flags, FLAG.F | p.type);
   put64(h, F.lun, p.lun);
   put32(h, F.itt, p.itt);
   put32(h, F.ttt, p.ttt);

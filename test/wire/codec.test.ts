@@ -174,3 +174,21 @@ test("parseHex() reads byte pairs, skips # comments, and names name:line on a ba
   assert.throws(() => parseHex("01 02\n03 0g 04\n", "pdus/x.hex"), /pdus\/x\.hex:2: bad hex token "0g"/);
   assert.throws(() => parseHex("0102\n", "y"), /y:1: bad hex token "0102"/);
 });
+
+test("encodePdu() refuses values that do not fit their fields (RangeError), never wraps them", () => {
+  const nop = {
+    kind: "nop-out" as const, immediate: true, lun: 0n, itt: 1, ttt: 0xffffffff, cmdSN: 1, expStatSN: 1,
+    ahs: [], data: new Uint8Array(0),
+  };
+  assert.throws(() => encodePdu({ ...nop, itt: 2 ** 32 }), RangeError);
+  assert.throws(() => encodePdu({ ...nop, itt: -1 }), RangeError);
+  assert.throws(() => encodePdu({ ...nop, lun: 1n << 64n }), RangeError);
+  assert.throws(() => encodePdu({
+    kind: "login-request", immediate: true, transit: true, continue: false, csg: 5, nsg: 1, versionMax: 0,
+    versionMin: 0, isid: 1, tsih: 0, itt: 1, cid: 0, cmdSN: 1, expStatSN: 0, ahs: [], data: new Uint8Array(0),
+  }), RangeError);
+  assert.throws(() => encodePdu({
+    kind: "login-request", immediate: true, transit: true, continue: false, csg: 1, nsg: 3, versionMax: 0,
+    versionMin: 0, isid: 2 ** 48, tsih: 0, itt: 1, cid: 0, cmdSN: 1, expStatSN: 0, ahs: [], data: new Uint8Array(0),
+  }), RangeError);
+});

@@ -19,9 +19,9 @@ function frame(chunks: Uint8Array[], opts: FramerOptions = {}): { pdus: Pdu[]; o
   return { pdus, offsets };
 }
 
-/** Stream fixtures named `stream-digests-*` carry header and data digests. */
+/** Stream fixtures named `stream-digest-*` carry header and data digests. */
 function streamOptions(name: string): FramerOptions {
-  const on = name.startsWith("stream-digests");
+  const on = name.startsWith("stream-digest");
   return { headerDigest: on, dataDigest: on };
 }
 
