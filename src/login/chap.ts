@@ -15,7 +15,7 @@
  * offline dictionary attack on the secret needs. {@link redactPairs} applies the same rule
  * to any security-stage text before it is logged or probed.
  */
-import { createHash, randomBytes as cryptoRandomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes as cryptoRandomBytes, timingSafeEqual } from "node:crypto";
 import { inspect } from "node:util";
 import { NegotiationError } from "../errors.js";
 import type { TextPair } from "../wire/text.js";
@@ -147,7 +147,7 @@ export interface ChapOptions {
   mutual?: { secret: string | Uint8Array; username?: string; challengeLength?: number };
   /** Defaults to a process-wide ledger. */
   ledger?: ChallengeLedger;
-  /** Defaults to node:crypto randomBytes; tests inject a fixed source. */
+  /** Source of our CHAP_I (one byte, drawn first) and challenge; default node:crypto randomBytes. */
   randomBytes?: (n: number) => Uint8Array;
 }
 
@@ -302,7 +302,7 @@ export class ChapInitiator {
       this.#wipe();
       return out;
     }
-    this.#ourId = randomInt(256);
+    this.#ourId = this.#random(1)[0];
     this.#ourChallenge = this.#newChallenge(challenge);
     out.push(["CHAP_I", String(this.#ourId)], ["CHAP_C", encodeBinary(this.#ourChallenge)]);
     this.#note("initiator", "CHAP_I", { offered: String(this.#ourId) });
