@@ -10,13 +10,15 @@ export {
   type ResultFunction, type SpecialAnswer,
 } from "./keys.js";
 export { admissible, answerProposal, checkAnswer, parseNumber, splitList, type ProposalAnswer } from "./merge.js";
+export { Negotiation, type KeyRecord, type Stage } from "./negotiate.js";
 export {
-  DISCOVERY_MAX_RECV_DATA_SEGMENT_LENGTH, INITIATOR_DEFAULTS, Negotiation,
-  type DigestOffer, type KeyRecord, type KeySetting, type NegotiationOptions, type Stage,
-} from "./negotiate.js";
+  DISCOVERY_MAX_RECV_DATA_SEGMENT_LENGTH, INITIATOR_DEFAULTS, buildMine, isSettable,
+  type DigestOffer, type KeySetting, type NegotiationOptions,
+} from "./options.js";
 export { sessionParams, type SessionParams, type SessionParamsExtra } from "./params.js";
+export { CHAP_ALGORITHMS, REDACTED, chapResponse, decodeBinary, encodeBinary, redactPairs } from "./chap-response.js";
 export {
-  CHAP_ALGORITHMS, ChallengeLedger, ChapError, ChapInitiator, MAX_CHALLENGE_LENGTH, MIN_CHALLENGE_LENGTH, REDACTED,
-  chapResponse, decodeBinary, encodeBinary, redactPairs, type ChapFailure, type ChapOptions, type ChapState,
+  ChallengeLedger, ChapError, ChapInitiator, MAX_CHALLENGE_LENGTH, MIN_CHALLENGE_LENGTH,
+  type ChapFailure, type ChapOptions, type ChapState,
 } from "./chap.js";
 export { LOGIN_STATUSES, formatLoginStatus, loginStatusAction, loginStatusName, type LoginStatus, type LoginStatusAction } from "./status.js";

@@ -67,7 +67,12 @@ export interface KeyDef {
   readonly rfc: string;
 }
 
-/** 2**24 - 1: upper bound of the data-length keys (RFC 7143 §13.12–13.14). */
+/**
+ * 2**24 - 1: upper bound of the data-length keys (RFC 7143 §13.12–13.14).
+ *
+ * @example
+ * keyDef("MaxBurstLength")!.max === MAX_DATA_LENGTH; // true
+ */
 export const MAX_DATA_LENGTH = 16777215;
 
 const DISCOVERY: IrrelevantCondition = { SessionType: "Discovery" };
@@ -122,6 +127,10 @@ const TABLE = [
 /**
  * Every RFC 7143 key, plus the CHAP keys of §12.1.3 and the obsolete marker keys. Rows are
  * in RFC 7143 §13 order after the security keys; negotiate.ts offers keys in this order.
+ *
+ * @example
+ * KEYS.filter((k) => k.result === "Min").map((k) => k.name);
+ * // ["MaxConnections", "MaxBurstLength", "FirstBurstLength", "DefaultTime2Retain", ...]
  */
 export const KEYS: readonly KeyDef[] = TABLE;
 
@@ -166,7 +175,12 @@ export function isIrrelevant(def: KeyDef, lookup: (key: string) => string | unde
   return conditions.some((cond) => Object.entries(cond).every(([k, v]) => lookup(k) === v));
 }
 
-/** Reserved answer constants of RFC 7143 §6.2 ("None" is also reserved but is a real value). */
+/**
+ * Reserved answer constants of RFC 7143 §6.2 ("None" is also reserved but is a real value).
+ *
+ * @example
+ * SPECIAL_ANSWERS.includes("Reject"); // true
+ */
 export const SPECIAL_ANSWERS = ["Reject", "Irrelevant", "NotUnderstood"] as const;
 /** One of {@link SPECIAL_ANSWERS}. */
 export type SpecialAnswer = (typeof SPECIAL_ANSWERS)[number];

@@ -22,7 +22,12 @@ export function parseNumber(text: string): number | undefined {
   return undefined;
 }
 
-/** Splits a list-of-values (RFC 7143 §6.1: comma-separated, order of preference). */
+/**
+ * Splits a list-of-values (RFC 7143 §6.1: comma-separated, order of preference).
+ *
+ * @example
+ * splitList("CRC32C,None"); // ["CRC32C", "None"]
+ */
 export function splitList(value: string): string[] {
   return value.split(",");
 }

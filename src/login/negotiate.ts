@@ -18,37 +18,16 @@
 import { NegotiationError } from "../errors.js";
 import type { TextPair } from "../wire/text.js";
 import {
-  KEYS, isIrrelevant, isSpecialAnswer, keyDef, type KeyDef, type KeyName, type ResultFunction,
+  KEYS, isIrrelevant, isSpecialAnswer, keyDef, type KeyDef, type ResultFunction,
 } from "./keys.js";
 import { admissible, answerProposal, checkAnswer, parseNumber, splitList } from "./merge.js";
+import { buildMine, isSettable, type NegotiationOptions } from "./options.js";
 import { sessionParams, type SessionParams } from "./params.js";
+
+export type { DigestOffer, KeySetting, NegotiationOptions } from "./options.js";
 
 /** The two login stages that carry text (RFC 7143 §6.3). */
 export type Stage = "security" | "operational";
-/** The digest offers an administrator can ask for (RFC 7143 §13.1). */
-export type DigestOffer = "None" | "CRC32C" | "CRC32C,None" | "None,CRC32C";
-/** A setting as the user writes it: wire text, a number, or a boolean for Yes/No keys. */
-export type KeySetting = string | number | boolean;
-
-/** What this login offers. */
-export interface NegotiationOptions {
-  /** Our iSCSI name (RFC 7143 §13.5); required. */
-  initiatorName: string;
-  /** The target's iSCSI name; required for Normal sessions (§13.4). */
-  targetName?: string;
-  /** Default "Normal". */
-  sessionType?: "Normal" | "Discovery";
-  initiatorAlias?: string;
-  /** AuthMethod list in order of preference, e.g. "CHAP" or "CHAP,None"; default "None". */
-  authMethod?: string;
-  /** Overrides of {@link INITIATOR_DEFAULTS} or of RFC defaults, by RFC key name. */
-  settings?: Partial<Record<KeyName, KeySetting>> & { HeaderDigest?: DigestOffer; DataDigest?: DigestOffer };
-  /**
-   * Offer every relevant key even when our value equals the RFC default (what open-iscsi and
-   * libiscsi do). Default false: RFC 7143 §6 lets an originator leave a key at its default.
-   */
-  sendDefaults?: boolean;
-}
 
 /** One key's negotiation, for the `login:key` probe. */
 export interface KeyRecord {
@@ -64,31 +43,6 @@ export interface KeyRecord {
   stage: Stage;
 }
 
-/**
- * What we offer when the user sets nothing: open-iscsi's `iscsid.conf` defaults and its
- * login.c, which sends DefaultTime2Retain=0 and ErrorRecoveryLevel=0 (we do not do ERL 1/2,
- * so the target need not keep connection state for task reassignment).
- */
-export const INITIATOR_DEFAULTS: Readonly<Partial<Record<KeyName, string>>> = {
-  HeaderDigest: "None",
-  DataDigest: "None",
-  InitialR2T: "No",
-  ImmediateData: "Yes",
-  FirstBurstLength: "262144",
-  MaxBurstLength: "16776192",
-  MaxRecvDataSegmentLength: "262144",
-  MaxOutstandingR2T: "1",
-  MaxConnections: "1",
-  DefaultTime2Wait: "2",
-  DefaultTime2Retain: "0",
-  ErrorRecoveryLevel: "0",
-  DataPDUInOrder: "Yes",
-  DataSequenceInOrder: "Yes",
-};
-
-/** open-iscsi's `discovery.sendtargets.iscsi.MaxRecvDataSegmentLength`. */
-export const DISCOVERY_MAX_RECV_DATA_SEGMENT_LENGTH = 32768;
-
 /** Keys that identify the session; sent first in the first request, whichever stage (§6.3). */
 const IDENTITY_KEYS = new Set(["InitiatorName", "InitiatorAlias", "TargetName", "SessionType"]);
 /** Offer order: identity keys, then the table's order (AuthMethod, then RFC 7143 §13 order). */
@@ -99,55 +53,12 @@ const OFFER_ORDER: readonly KeyDef[] = [
 /** Keys sent whatever their value: the digests and our declared receive length. */
 const ALWAYS_OFFERED = new Set(["HeaderDigest", "DataDigest", "MaxRecvDataSegmentLength"]);
 
-/** Operational keys whose result a function computes, plus our declared MRDSL. */
-function isSettable(def: KeyDef): boolean {
-  if (def.obsolete || def.use === "SEC" || def.use === "FFPO") return false;
-  return def.result !== "Declarative" || def.name === "MaxRecvDataSegmentLength";
-}
-
-function toWire(key: string, v: KeySetting): string {
-  if (typeof v === "boolean") return v ? "Yes" : "No";
-  if (typeof v === "number") return String(v);
-  if (typeof v === "string") return v;
-  throw new TypeError(`setting ${key} must be a string, number or boolean`);
-}
-
-/** Builds `mine` from RFC defaults, {@link INITIATOR_DEFAULTS} and the options. */
-function buildMine(opts: NegotiationOptions): { mine: Map<string, string>; explicit: Set<string> } {
-  const mine = new Map<string, string>();
-  const explicit = new Set<string>();
-  const discovery = opts.sessionType === "Discovery";
-  if (typeof opts.initiatorName !== "string" || opts.initiatorName === "") throw new TypeError("initiatorName is required");
-  if (!discovery && !opts.targetName) throw new TypeError("targetName is required for a Normal session (RFC 7143 §13.4)");
-  mine.set("InitiatorName", opts.initiatorName);
-  if (opts.initiatorAlias) mine.set("InitiatorAlias", opts.initiatorAlias);
-  if (!discovery) mine.set("TargetName", opts.targetName!);
-  mine.set("SessionType", discovery ? "Discovery" : "Normal");
-  mine.set("AuthMethod", opts.authMethod ?? "None");
-  for (const def of KEYS.filter(isSettable)) {
-    mine.set(def.name, INITIATOR_DEFAULTS[def.name as KeyName] ?? def.default!);
-  }
-  if (discovery) mine.set("MaxRecvDataSegmentLength", String(DISCOVERY_MAX_RECV_DATA_SEGMENT_LENGTH));
-  for (const [key, value] of Object.entries(opts.settings ?? {})) {
-    const def = keyDef(key);
-    if (def === undefined || !isSettable(def)) throw new TypeError(`${key} is not a key an initiator can set`);
-    mine.set(key, toWire(key, value as KeySetting));
-    explicit.add(key);
-  }
-  for (const key of ["AuthMethod", ...KEYS.filter(isSettable).map((d) => d.name)]) {
-    const why = admissible(keyDef(key)!, mine.get(key)!);
-    if (why !== undefined) throw new RangeError(`${key}: ${why}`);
-  }
-  if (Number(mine.get("FirstBurstLength")) > Number(mine.get("MaxBurstLength"))) {
-    // RFC 7143 §13.14. Our default FirstBurstLength follows a smaller MaxBurstLength setting.
-    if (explicit.has("FirstBurstLength")) throw new RangeError("FirstBurstLength must not exceed MaxBurstLength (RFC 7143 §13.14)");
-    mine.set("FirstBurstLength", mine.get("MaxBurstLength")!);
-  }
-  return { mine, explicit };
-}
-
 /**
- * One login's negotiation. See the module comment for the flow.
+ * One login's negotiation, initiator side. Create one per connection login.
+ *
+ * @example
+ * const n = new Negotiation({ initiatorName: "iqn.a:host", sessionType: "Discovery" });
+ * n.offer("operational"); // [["InitiatorName", "iqn.a:host"], ["SessionType", "Discovery"], ["HeaderDigest", "None"], ...]
  */
 export class Negotiation {
   readonly sessionType: "Normal" | "Discovery";
@@ -198,6 +109,8 @@ export class Negotiation {
    * n.offer("operational"); // [["HeaderDigest", "None"], ["DataDigest", "None"], ["InitialR2T", "No"], ...]
    */
   offer(stage: Stage): TextPair[] {
+    // RFC 7143 §6.3: stages only move forward.
+    if (stage === "security" && this.#stage === "operational") throw new RangeError("offer(\"security\") after the operational stage began");
     this.#stage = stage;
     const out = this.#pending;
     this.#pending = [];

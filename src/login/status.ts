@@ -12,7 +12,12 @@ export interface LoginStatus {
   readonly name: string;
 }
 
-/** Every status RFC 7143 §11.13.5 defines. */
+/**
+ * Every status RFC 7143 §11.13.5 defines.
+ *
+ * @example
+ * LOGIN_STATUSES.filter((s) => s.code >> 8 === 3).map((s) => s.name); // the target errors
+ */
 export const LOGIN_STATUSES: readonly LoginStatus[] = [
   { code: 0x0000, name: "Success" },
   { code: 0x0101, name: "Target moved temporarily" },

@@ -7,7 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { ChallengeLedger, ChapError, ChapInitiator, decodeBinary } from "../../src/login/chap.js";
+import { ChallengeLedger, ChapError, ChapInitiator } from "../../src/login/chap.js";
+import { decodeBinary } from "../../src/login/chap-response.js";
 import { keyDef } from "../../src/login/keys.js";
 import { Negotiation, type NegotiationOptions } from "../../src/login/negotiate.js";
 import type { TextPair } from "../../src/wire/text.js";

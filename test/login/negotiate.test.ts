@@ -132,6 +132,7 @@ test("Negotiation: a security stage then an operational stage, no key sent twice
   const op = n.offer("operational").map(([k]) => k);
   assert.deepEqual(op, ["HeaderDigest", "DataDigest", "InitialR2T", "MaxRecvDataSegmentLength", "MaxBurstLength", "FirstBurstLength", "DefaultTime2Retain"]);
   assert.deepEqual(n.offer("operational"), [], "a second offer in the stage has nothing new");
+  assert.throws(() => n.offer("security"), RangeError, "stages only move forward");
   assert.equal(n.result().authMethod, "CHAP");
 });
 
