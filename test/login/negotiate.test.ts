@@ -270,15 +270,3 @@ test("Negotiation: records() lists every key with offer, answer, result, propose
   recs[0].offered = "changed";
   assert.equal(n.records()[0].offered, I, "records are copies");
 });
-
-test("Negotiation: bad options are refused before anything is sent", () => {
-  assert.throws(() => new Negotiation({ initiatorName: I }), TypeError);
-  assert.throws(() => new Negotiation({ initiatorName: "", sessionType: "Discovery" }), TypeError);
-  assert.throws(() => normal({ settings: { ErrorRecoveryLevel: 3 } }), /ErrorRecoveryLevel: 3 is outside 0\.\.2/);
-  assert.throws(() => normal({ settings: { FirstBurstLength: 65536, MaxBurstLength: 8192 } }), RangeError);
-  assert.equal(normal({ settings: { MaxBurstLength: 8192 } }).mine.get("FirstBurstLength"), "8192", "our default follows MaxBurstLength down");
-  assert.throws(() => normal({ settings: { HeaderDigest: "MD5" as never } }), RangeError);
-  assert.throws(() => normal({ settings: { InitiatorName: "x" } as never }), TypeError);
-  assert.throws(() => normal({ settings: { OFMarker: "No" } as never }), TypeError);
-  assert.throws(() => normal({ authMethod: "CHAP,Magic" }), RangeError);
-});
