@@ -143,7 +143,7 @@ export class Negotiation {
 
   /**
    * Answers owed to the target (its offers, keys we do not understand, obsolete keys), in the
-   * order they will be sent by the next {@link offer}. RFC 7143 §11.13.1 forbids a target to
+   * order they will be sent by the next {@link offer}. RFC 7143 §11.13 (the T bit) forbids a target to
    * make such offers in a response with T=1; if it does, the last answers are left here.
    */
   pendingAnswers(): TextPair[] {
@@ -200,7 +200,7 @@ export class Negotiation {
     }
     const def = keyDef(key);
     if (this.#received.has(key) && !def?.repeatable) {
-      throw new NegotiationError(key, `sent twice by the target (now ${JSON.stringify(value)}); a key is negotiated once per login (RFC 7143 §6)`);
+      throw new NegotiationError(key, `sent twice by the target (now ${JSON.stringify(value)}); a key is negotiated once per login (RFC 7143 §6.3)`);
     }
     this.#received.add(key);
     if (def === undefined) return this.#notUnderstood(key, value);

@@ -32,9 +32,15 @@ export interface NegotiationOptions {
 }
 
 /**
- * What we offer when the user sets nothing: open-iscsi's `iscsid.conf` defaults and its
- * login.c, which sends DefaultTime2Retain=0 and ErrorRecoveryLevel=0 (we do not do ERL 1/2,
- * so the target need not keep connection state for task reassignment).
+ * What we offer when the user sets nothing: open-iscsi's. Its idbm.c defaults
+ * DefaultTime2Wait to 2 (ISCSI_DEF_TIME2WAIT; early versions used 0) and DefaultTime2Retain to
+ * 0, and login.c sends both in every login, with ErrorRecoveryLevel=0, MaxOutstandingR2T=1,
+ * MaxConnections=1, DataPDUInOrder=Yes and DataSequenceInOrder=Yes hard-coded, plus the
+ * obsolete IFMarker=No and OFMarker=No (which we never send, RFC 7143 §13.25). With ERL 0
+ * there is no task reassignment, so asking the target to retain connection state (the RFC's
+ * 20 s) buys nothing; Min(0, x) = 0 whatever the target offers. TaskReporting and
+ * iSCSIProtocolLevel (new in RFC 7143) are not offered unless set: neither open-iscsi nor
+ * libiscsi sends them, and an RFC 3720 target answers NotUnderstood.
  *
  * @example
  * new Negotiation({ initiatorName, targetName, settings: { ...INITIATOR_DEFAULTS, ImmediateData: "No" } });
