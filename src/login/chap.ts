@@ -8,7 +8,7 @@
  *                                 T->I [CHAP_N=<target> CHAP_R=<H(id' ‖ target secret ‖ challenge')>]
  *
  * Failure reasons use open-iscsi's `auth_dbg_status` names so a log line reads the same as
- * iscsid's. Secrets never leave this file: not in errors, records, `util.inspect`, JSON or
+ * iscsid's. Secrets never leave a ChapInitiator: not in errors, records, `util.inspect`, JSON or
  * `toString`. Records show CHAP_A, CHAP_I and CHAP_N (the user name) and never the values
  * of CHAP_C and CHAP_R: they cross the wire in clear, but logs, probes and the flight
  * recorder live longer and travel further, and one (challenge, response) pair is all an
@@ -33,6 +33,7 @@ import type { KeyRecord } from "./negotiate.js";
 export const MIN_CHALLENGE_LENGTH = 1;
 /** See {@link MIN_CHALLENGE_LENGTH}. @example decodeBinary(value)!.length <= MAX_CHALLENGE_LENGTH */
 export const MAX_CHALLENGE_LENGTH = 1024;
+
 /** Why CHAP failed, in open-iscsi's `enum auth_dbg_status` vocabulary (usr/auth.h). */
 export type ChapFailure =
   | "AUTH_FAIL" | "AUTH_METHOD_BAD" | "AUTH_METHOD_EXPECTED" | "AUTH_METHOD_NONE" | "AUTH_METHOD_REJECT"
