@@ -5,7 +5,7 @@
  */
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { IscsiError, LoginError, PduError, TaskError, TransportError } from "../errors.js";
+import { IscsiError, LoginError, NegotiationError, PduError, TaskError, TransportError } from "../errors.js";
 import { fire, post } from "../fsm/fsm.js";
 import { CONNECTION_FSM, type ConnEvent } from "../fsm/connection-fsm.js";
 import { PDU_PROBE_BY_KIND } from "../probe/catalog.js";
@@ -387,6 +387,8 @@ export class Connection implements ConnRef {
       this.fail("login-failed", e.message, "login-failed", { cls: e.statusClass, detail: e.statusDetail });
     } else if (e instanceof TaskError && e.code === "ERR_SESSION_CLOSED") {
       // the transport ended during login: onTransportEnd already said why
+    } else if (e instanceof NegotiationError) {
+      this.fail("login-failed", `login: ${e.message}`, "login-failed");
     } else {
       this.fail("protocol-error", `login: ${this.loginFailure.message}`, "login-failed");
     }

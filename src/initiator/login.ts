@@ -8,7 +8,6 @@ import { ChapInitiator } from "../login/chap.js";
 import { Negotiation, type KeyRecord } from "../login/negotiate.js";
 import type { SessionParams } from "../login/params.js";
 import { formatLoginStatus } from "../login/status.js";
-import { redactPairs } from "../login/chap.js";
 import { encodeText, TextAccumulator, type TextPair } from "../wire/text.js";
 import type { LoginRequest, LoginResponse } from "../wire/types.js";
 import type { Connection } from "./connection.js";
@@ -50,7 +49,12 @@ export async function runLogin(conn: Connection): Promise<LoginOutcome> {
     authMethod: auth?.chap ? "CHAP" : "None",
     settings: s.options.params as never,
   });
-  const chap = auth?.chap ? new ChapInitiator({ chap: auth.chap, mutual: auth.mutual, algorithms: auth.algorithms }) : undefined;
+  const chap = auth?.chap
+    ? new ChapInitiator({
+      username: auth.chap.user, secret: auth.chap.secret, algorithms: auth.algorithms,
+      mutual: auth.mutual ? { secret: auth.mutual.secret, username: auth.mutual.user } : undefined,
+    })
+    : undefined;
   const itt = s.nextItt();
   let stage: number = STAGE.security;
   let pairs: TextPair[] = neg.offer("security");
@@ -64,7 +68,7 @@ export async function runLogin(conn: Connection): Promise<LoginOutcome> {
       checkStatus(rsp.pdu, rsp.pairs);
       if (stage === STAGE.security && chap) {
         pairs = chapStep(chap, neg, rsp.pairs);
-        transit = chap.done;
+        transit = chap.state === "done" || chap.state === "wait-response" || chap.state === "skipped";
       } else {
         neg.receive(rsp.pairs);
         pairs = neg.pendingAnswers();
@@ -78,12 +82,15 @@ export async function runLogin(conn: Connection): Promise<LoginOutcome> {
       }
     }
     if (!last?.transit || last.nsg !== STAGE.full) throw new LoginError(0, 0, `login did not reach full feature phase in ${MAX_ROUND_TRIPS} round trips`);
+    if (chap && chap.state !== "done" && chap.state !== "skipped") {
+      throw new LoginError(0, 0, `CHAP did not complete (${chap.state}) before the target left the security stage`);
+    }
     const params = neg.result();
-    publishKeys(conn, neg.records());
+    publishKeys(conn, [...(chap?.records() ?? []), ...neg.records()]);
     publishResult(conn, last, undefined);
     return { params, tsih: last.tsih, expCmdSN: last.expCmdSN, maxCmdSN: last.maxCmdSN };
   } catch (e) {
-    publishKeys(conn, neg.records());
+    publishKeys(conn, [...(chap?.records() ?? []), ...neg.records()]);
     publishResult(conn, last, e);
     throw e;
   }
@@ -93,7 +100,7 @@ export async function runLogin(conn: Connection): Promise<LoginOutcome> {
 function chapStep(chap: ChapInitiator, neg: Negotiation, pairs: TextPair[]): TextPair[] {
   const rest = pairs.filter(([k]) => !k.startsWith("CHAP_"));
   if (rest.length > 0) neg.receive(rest);
-  return chap.next(pairs);
+  return chap.receive(pairs);
 }
 
 interface Exchange {
@@ -138,18 +145,13 @@ function checkStatus(rsp: LoginResponse, pairs: TextPair[]): void {
   throw new LoginError(rsp.statusClass, rsp.statusDetail, `login failed: ${formatLoginStatus(rsp.statusClass, rsp.statusDetail)}`);
 }
 
+/** One login:key per negotiated key; CHAP records come with CHAP_C/CHAP_R already redacted. */
 function publishKeys(conn: Connection, records: KeyRecord[]): void {
   const p = conn.probes["login:key"];
   if (!p.hasSubscribers) return;
   const t = conn.clock.now();
   for (const r of records) {
-    const [[, offered], [, answered], [, result]] = redactPairs([
-      [r.key, r.offered ?? ""], [r.key, r.answered ?? ""], [r.key, r.result ?? ""],
-    ]);
-    p.publish({
-      conn, key: r.key, offered: r.offered === undefined ? undefined : offered,
-      answered: r.answered === undefined ? undefined : answered, result, proposer: r.proposer, rule: r.rule, t,
-    });
+    p.publish({ conn, key: r.key, offered: r.offered, answered: r.answered, result: r.result, proposer: r.proposer, rule: r.rule, t });
   }
 }
 

@@ -72,8 +72,8 @@ export interface LoginKeyArgs {
   offered: string | undefined;
   /** What the target answered or offered. */
   answered: string | undefined;
-  /** The value in force. */
-  result: string;
+  /** The value in force; undefined when the key keeps its previous value (rejected, unanswered). */
+  result: string | undefined;
   proposer: "initiator" | "target";
   /** The RFC 7143 result function: Min, Max, Or, And, List, Declarative. */
   rule: string;
