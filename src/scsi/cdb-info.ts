@@ -4,7 +4,7 @@
  * number of blocks. Never throws: a CDB too short for a field leaves that field undefined
  * and sets `truncated`.
  */
-import { type Span, be, be64 } from "./bytes.js";
+import { type Span, be, opt, opt64 } from "./bytes.js";
 import { ScsiOp } from "./opcodes.js";
 
 /** Which way data moves: to the initiator, to the target, not at all, or not known here. */
@@ -129,12 +129,8 @@ export function cdbInfo(cdb: Uint8Array, opts: CdbInfoOptions = {}): CdbInfo {
   return base;
 }
 
-function field(cdb: Uint8Array, span: Span): number | undefined {
-  return span[0] + span[1] <= cdb.length ? be(cdb, span[0], span[1]) : undefined;
-}
-
 function lengthOf(cdb: Uint8Array, len: Span | number): number | undefined {
-  return typeof len === "number" ? len : field(cdb, len);
+  return typeof len === "number" ? len : opt(cdb, len);
 }
 
 /** READ (6) / WRITE (6), SBC-3 §5.7 / §5.31: 21-bit LBA, 8-bit length where 0 means 256. */
@@ -147,8 +143,8 @@ function rw6(cdb: Uint8Array, base: CdbInfo, blockSize: number | undefined): Cdb
 }
 
 function blockInfo(cdb: Uint8Array, row: BlockRow, base: CdbInfo, blockSize: number | undefined): CdbInfo {
-  const lba = row.lba[0] + row.lba[1] <= cdb.length ? be64(cdb, row.lba[0], row.lba[1]) : undefined;
-  const blocks = field(cdb, row.len);
+  const lba = opt64(cdb, row.lba);
+  const blocks = opt(cdb, row.len);
   let { dir } = row;
   let moved = transferredBlocks(row.xfer, blocks);
   if (row.xfer === "verify") {

@@ -66,7 +66,9 @@ export function reportLunsCdb(opts: ReportLunsOptions = {}): Uint8Array {
   const { selectReport = 0, allocationLength = 4096 } = opts;
   checkUint("REPORT LUNS", "SELECT REPORT", selectReport, 0xff);
   checkUint("REPORT LUNS", "ALLOCATION LENGTH", allocationLength, MAX_U32);
-  if (allocationLength < 16) throw new RangeError(`REPORT LUNS: ALLOCATION LENGTH ${allocationLength} is below 16 (SPC-4 §6.33)`);
+  if (allocationLength < 16) {
+    throw new RangeError(`REPORT LUNS: ALLOCATION LENGTH ${allocationLength} is below 16 (SPC-4 §6.33)`);
+  }
   const cdb = new Uint8Array(12);
   cdb[0] = ScsiOp.ReportLuns;
   cdb[2] = selectReport;

@@ -27,7 +27,17 @@ export function checkBig(command: string, field: string, v: bigint, max: bigint)
   }
 }
 
-/** The largest 64-bit LBA. */
+/**
+ * The largest 64-bit LBA.
+ *
+ * @example
+ * checkBig("WRITE (16)", "LOGICAL BLOCK ADDRESS", lba, MAX_U64);
+ */
 export const MAX_U64 = 0xffff_ffff_ffff_ffffn;
-/** The largest 32-bit value. */
+/**
+ * The largest 32-bit value.
+ *
+ * @example
+ * checkUint("READ (16)", "TRANSFER LENGTH", blocks, MAX_U32);
+ */
 export const MAX_U32 = 0xffff_ffff;

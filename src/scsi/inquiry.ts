@@ -1,7 +1,7 @@
 /**
  * Standard INQUIRY data (SPC-4 §6.6.2, table 139).
  */
-import { ascii, opt } from "./bytes.js";
+import { ascii, hexByte, opt } from "./bytes.js";
 import { deviceTypeName, qualifierName } from "./device-type.js";
 import { need } from "./scsi-error.js";
 
@@ -96,7 +96,7 @@ export function decodeInquiry(data: Uint8Array): InquiryData {
     deviceTypeName: deviceTypeName(type),
     removable: (data[INQ.rmb] & 0x80) !== 0,
     version,
-    versionName: VERSION_NAMES[version] ?? `0x${version.toString(16).padStart(2, "0")}`,
+    versionName: VERSION_NAMES[version] ?? hexByte(version),
     normAca: (data[INQ.format] & 0x20) !== 0,
     hiSup: (data[INQ.format] & 0x10) !== 0,
     responseDataFormat: data[INQ.format] & 0x0f,

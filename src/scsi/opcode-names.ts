@@ -4,7 +4,9 @@
  * (`opName`).
  */
 import { hexByte } from "./bytes.js";
-import { MMC_OPCODES, OSD_OPCODES, type OpcodeTable, SBC_OPCODES, SMC_OPCODES, SPC_OPCODES, SSC_OPCODES } from "./opcode-tables.js";
+import {
+  MMC_OPCODES, OSD_OPCODES, type OpcodeTable, SBC_OPCODES, SMC_OPCODES, SPC_OPCODES, SSC_OPCODES,
+} from "./opcode-tables.js";
 import { SERVICE_ACTION_MASK, ScsiOp } from "./opcodes.js";
 
 /**

@@ -77,5 +77,10 @@ export const ServiceAction = {
   ManagementProtocolIn: 0x10,
 } as const;
 
-/** Mask of the SERVICE ACTION field in byte 1 of a 16-byte service-action CDB. */
+/**
+ * Mask of the SERVICE ACTION field in byte 1 of a service-action CDB.
+ *
+ * @example
+ * (cdb[1] & SERVICE_ACTION_MASK) === ServiceAction.ReadCapacity16;
+ */
 export const SERVICE_ACTION_MASK = 0x1f;

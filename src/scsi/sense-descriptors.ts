@@ -110,10 +110,14 @@ function decodeDescriptor(d: Uint8Array, size: number, senseKey: number): SenseD
     case 0x01: return { kind: "command-specific", type, commandSpecific: be64(d, 4, 8) };
     case 0x02: {
       const sksv = (d[4] & 0x80) !== 0;
-      return { kind: "sense-key-specific", type, sksv, senseKeySpecific: sksv ? decodeSenseKeySpecific(senseKey, d.subarray(4, 7)) : undefined };
+      const senseKeySpecific = sksv ? decodeSenseKeySpecific(senseKey, d.subarray(4, 7)) : undefined;
+      return { kind: "sense-key-specific", type, sksv, senseKeySpecific };
     }
     case 0x03: return { kind: "fru", type, fru: d[3] };
-    case 0x04: return { kind: "stream-commands", type, filemark: (d[3] & 0x80) !== 0, eom: (d[3] & 0x40) !== 0, ili: (d[3] & 0x20) !== 0 };
+    case 0x04: {
+      const flags = d[3]; // FILEMARK bit 7, EOM bit 6, ILI bit 5 (SPC-4 §4.5.2.5)
+      return { kind: "stream-commands", type, filemark: (flags & 0x80) !== 0, eom: (flags & 0x40) !== 0, ili: (flags & 0x20) !== 0 };
+    }
     default: return { kind: "block-commands", type: 0x05, ili: (d[3] & 0x20) !== 0 };
   }
 }

@@ -6,7 +6,9 @@
 import { be, opt, opt64 } from "./bytes.js";
 import { ascName } from "./asc-names.js";
 import { need } from "./scsi-error.js";
-import { type SenseDescriptor, type SenseKeySpecific, decodeSenseDescriptors, decodeSenseKeySpecific } from "./sense-descriptors.js";
+import {
+  type SenseDescriptor, type SenseKeySpecific, decodeSenseDescriptors, decodeSenseKeySpecific,
+} from "./sense-descriptors.js";
 import { senseKeyName } from "./sense-key.js";
 
 /** Fixed or descriptor-format sense data, decoded. */

@@ -16,7 +16,12 @@ export interface VpdHeader {
   truncated: boolean;
 }
 
-/** Length of the VPD page header. */
+/**
+ * Length of the VPD page header.
+ *
+ * @example
+ * const body = page.subarray(VPD_HEADER_LENGTH);
+ */
 export const VPD_HEADER_LENGTH = 4;
 
 /**

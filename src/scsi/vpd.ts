@@ -25,7 +25,12 @@ export type VpdPage =
   | ({ kind: "logical-block-provisioning" } & LogicalBlockProvisioning)
   | ({ kind: "raw" } & RawVpdPage);
 
-/** Page codes of the pages decoded here (SPC-4 table 432, SBC-3 table 176). */
+/**
+ * Page codes of the pages decoded here (SPC-4 table 432, SBC-3 table 176).
+ *
+ * @example
+ * inquiryCdb({ page: VpdPageCode.BlockLimits });
+ */
 export const VpdPageCode = {
   SupportedPages: 0x00,
   UnitSerialNumber: 0x80,
