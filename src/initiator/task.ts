@@ -9,6 +9,7 @@ import { TASK_FSM, type TaskEvent } from "../fsm/task-fsm.js";
 import type { ProbeSet } from "../probe/bus.js";
 import type { ConnRef, Ns, SessionRef, TaskRef, TaskState } from "../probe/types.js";
 import type { DataIn, DataOut, R2T, ScsiCommand, ScsiResponse } from "../wire/types.js";
+import { decodeSense } from "../scsi/sense.js";
 import { RESERVED_TAG } from "../wire/layout.js";
 import type { Clock, TimerHandle } from "./clock.js";
 
@@ -287,10 +288,13 @@ export class Task implements TaskRef {
   }
 }
 
-/** Sense key, ASC and ASCQ from fixed (0x70/0x71) or descriptor (0x72/0x73) sense data. */
+/** Sense key, ASC and ASCQ of fixed or descriptor sense data, for task:done. */
 function senseKey(s: Uint8Array | undefined): { key: number; asc: number; ascq: number } | undefined {
   if (!s || s.length < 4) return undefined;
-  const code = s[0] & 0x7f;
-  if (code === 0x72 || code === 0x73) return { key: s[1] & 0x0f, asc: s[2], ascq: s[3] };
-  return { key: (s[2] ?? 0) & 0x0f, asc: s[12] ?? 0, ascq: s[13] ?? 0 };
+  try {
+    const d = decodeSense(s);
+    return d.format === "unrecognized" ? undefined : { key: d.senseKey, asc: d.asc ?? 0, ascq: d.ascq ?? 0 };
+  } catch {
+    return undefined; // shorter than a sense header: the probe says nothing rather than guess
+  }
 }

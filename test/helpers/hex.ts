@@ -24,7 +24,7 @@ export function parseHex(text: string, name: string): Uint8Array {
     const code = hash < 0 ? lines[i] : lines[i].slice(0, hash);
     for (const token of code.split(/\s+/)) {
       if (token === "") continue;
-      if (!BYTE.test(token)) throw new Error(`${name}:${i + 1}: bad hex token ${JSON.stringify(token)}`);
+      if (!BYTE.test(token)) throw new Error(`${name}:${i + 1}: bad token "${token}" (expected two hex digits)`);
       out.push(parseInt(token, 16));
     }
   }

@@ -171,8 +171,8 @@ test("decodePdu() folds an Extended CDB AHS and a Bidirectional Read Length AHS 
 
 test("parseHex() reads byte pairs, skips # comments, and names name:line on a bad token", () => {
   assert.deepStrictEqual(parseHex("01 c1  # flags\n\t00 0A # x y z\n# only a comment\n", "t"), Uint8Array.from([1, 0xc1, 0, 10]));
-  assert.throws(() => parseHex("01 02\n03 0g 04\n", "pdus/x.hex"), /pdus\/x\.hex:2: bad hex token "0g"/);
-  assert.throws(() => parseHex("0102\n", "y"), /y:1: bad hex token "0102"/);
+  assert.throws(() => parseHex("01 02\n03 0g 04\n", "pdus/x.hex"), /pdus\/x\.hex:2: bad token "0g"/);
+  assert.throws(() => parseHex("0102\n", "y"), /y:1: bad token "0102"/);
 });
 
 test("encodePdu() refuses values that do not fit their fields (RangeError), never wraps them", () => {
