@@ -144,6 +144,22 @@ test("fake target: SendTargets=All continued over several Text Responses with th
   assert.ok(last.final && !last.continue && last.ttt === NONE);
 });
 
+test("fake target: a Text Request the initiator continues (C bit) is acknowledged with a TTT, then answered", async (t) => {
+  const { client } = await setup(t);
+  await client.login();
+  const itt = client.itt();
+  const text = encodeText([["SendTargets", "All"]]);
+  const part = (data: Uint8Array, more: boolean, ttt: number) => client.send({ kind: "text-request", immediate: false,
+    final: !more, continue: more, lun: 0n, itt, ttt, cmdSN: client.cmdSN++, expStatSN: client.expStatSN, ahs: [], data });
+  part(text.subarray(0, 6), true, NONE);
+  const ack = await client.expect("text-response");
+  assert.ok(!ack.final && !ack.continue && ack.ttt !== NONE && ack.data.length === 0);
+  part(text.subarray(6), false, ack.ttt);
+  const r = await client.expect("text-response");
+  assert.ok(r.final);
+  assert.equal(get(decodeText(r.data), "TargetName"), IQN);
+});
+
 test("fake target: WRITE with immediate data, unsolicited Data-Out and R2Ts, then READ returns the data in Data-In", async (t) => {
   const { target, client } = await setup(t, {
     params: { InitialR2T: "No", FirstBurstLength: 8192, MaxBurstLength: 16384, MaxOutstandingR2T: 2 },
@@ -223,6 +239,17 @@ test("fake target: NOP-Out is echoed as NOP-In with its ITT and data; a target p
   assert.notEqual(tping.ttt, NONE);
   client.send(client.nopOut({ itt: NONE, ttt: tping.ttt, data: tping.data }));
   assert.equal((await answered).ttt, tping.ttt);
+});
+
+test("fake target: with nopInterval it pings each logged-in connection with NOP-In on its own", async (t) => {
+  const { target, client } = await setup(t, { nopInterval: 25 });
+  await client.login({ target: IQN });
+  for (let i = 0; i < 2; i++) {
+    const ping = await client.expect("nop-in", 500);
+    assert.deepEqual([ping.itt, ping.ttt !== NONE], [NONE, true]);
+    client.send(client.nopOut({ itt: NONE, ttt: ping.ttt }));
+  }
+  await target.log.waitFor((e) => e.dir === "in" && e.pdu.kind === "nop-out" && e.pdu.itt === NONE);
 });
 
 test("fake target: unknown SCSI opcode is CHECK CONDITION, ILLEGAL REQUEST 0x20/0x00 in fixed-format sense", async (t) => {

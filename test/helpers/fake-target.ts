@@ -277,7 +277,7 @@ export class FakeTarget {
    */
   stall(what: StallTarget): void {
     this.core.faults.stalled.add(stallKey(what));
-    this.core.event(undefined, "stall", `stall ${String(what)}`);
+    this.core.event(undefined, "stall", `stall ${stallKey(what)}`);
   }
 
   /**

@@ -46,6 +46,16 @@ function advancesStatSN(p: TargetPdu): boolean {
   return p.kind !== "r2t";
 }
 
+/**
+ * A connection as the target sees it. Tests get one from `target.connection`,
+ * `target.connections` or `await target.nextLogin()`, read its state, and pass it to the
+ * fault methods.
+ *
+ * @example
+ * const conn = await target.nextLogin();
+ * assert.equal(conn.params.headerDigest, true);
+ * target.sendAsync(conn, 2); // "dropping this connection", Parameter1 = conn.cid
+ */
 export class FakeConnection {
   /** CID from the Login Request. */
   cid = 0;
@@ -131,8 +141,9 @@ export class FakeConnection {
       return this.protocolError(0x04, header, "Login Request in full feature phase");
     }
     if (this.session && this.state !== "login" && !this.takeCmdSN(p)) return;
-    if (p.itt !== NONE && this.core.faults.isStalled(p.kind, KIND_OPCODE[p.kind])) {
-      if (!this.holds.has(p.itt)) this.holds.set(p.itt, `stall:${p.kind}`);
+    const stall = p.itt === NONE ? undefined : this.core.faults.stallFor(p.kind, KIND_OPCODE[p.kind]);
+    if (stall) {
+      if (!this.holds.has(p.itt)) this.holds.set(p.itt, `stall:${stall}`);
       this.core.event(this, "stall", `answers to ${p.kind} itt=${p.itt} held`);
     }
     this.apply(this.core.hooks.decide(p, this), p, header);

@@ -104,6 +104,11 @@ export function registerFaultTests(): void {
     await client.silence(50);
     target.resume("scsi-command");
     assert.equal((await client.expect("scsi-response")).itt, cmd.itt);
+    target.stall(0x00); // by opcode: NOP-Out
+    client.send(client.nopOut());
+    await client.silence(30);
+    target.resume(0x00);
+    await client.expect("nop-in");
   });
 
   test("fake target fault: stall('all') answers nothing, target pings included, until resumed", async (t) => {

@@ -48,9 +48,10 @@ export class Faults {
     this.loginStatus = loginStatus;
   }
 
-  /** True when answers to `kind` (opcode `opcode`) are stalled. */
-  isStalled(kind: string, opcode: number): boolean {
-    return this.stalled.has(kind) || this.stalled.has(`op:${opcode}`);
+  /** The stall key that holds answers to `kind` (opcode `opcode`), if any. */
+  stallFor(kind: string, opcode: number): string | undefined {
+    if (this.stalled.has(kind)) return kind;
+    return this.stalled.has(`op:${opcode}`) ? `op:${opcode}` : undefined;
   }
 
   get stallAll(): boolean {
