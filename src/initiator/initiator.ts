@@ -42,8 +42,8 @@ export class Initiator {
   readonly clock: Clock;
   readonly sessions = new Set<Session>();
   private readonly transport: TransportFactory;
-  /** ISID: format "Random" (T=10b), 24 random bits in B and C, a per-session qualifier in D. */
-  private readonly isidBase = 0x80_0000_0000 + randomInt(0, 0x1000000) * 0x10000;
+  /** ISID (RFC 7143 §11.12.5): type Random (T=10b, byte 0 = 0x80), 24 random bits in B and C, a per-session qualifier in D. */
+  private readonly isidBase = 0x8000_0000_0000 + randomInt(0, 0x1000000) * 0x10000;
   private qualifier = 0;
 
   constructor(opts: InitiatorOptions = {}) {

@@ -49,6 +49,22 @@ export interface Capacity {
 }
 
 const MAX_LBA32 = 0xffffffffn;
+const SENSE_KEY_ILLEGAL_REQUEST = 0x5;
+const SENSE_KEY_UNIT_ATTENTION = 0x6;
+
+function senseKeyOf(r: ScsiResult): number | undefined {
+  if (r.status !== 0x02 || !r.sense) return undefined;
+  const s = decodeSense(r.sense);
+  return s.format === "unrecognized" ? undefined : s.senseKey;
+}
+
+function isUnitAttention(r: ScsiResult): boolean {
+  return senseKeyOf(r) === SENSE_KEY_UNIT_ATTENTION;
+}
+
+function isIllegalRequest(r: ScsiResult): boolean {
+  return senseKeyOf(r) === SENSE_KEY_ILLEGAL_REQUEST;
+}
 
 export class ScsiSession extends Session {
   private readonly capacities = new Map<number, Capacity>();
@@ -67,10 +83,18 @@ export class ScsiSession extends Session {
     return super.scsi(lun, cdb, { ...req, dir, length, lba: req.lba ?? info.lba });
   }
 
+  /**
+   * Send and insist on GOOD. A UNIT ATTENTION (power on, reset, parameters or LUN inventory
+   * changed) reports an event, not a failure of this command: it is sent again, up to three
+   * times, as the SCSI midlayers of Linux and illumos do.
+   */
   private async good(what: string, lun: number, cdb: Uint8Array, req: Partial<ScsiRequest> = {}): Promise<ScsiResult> {
-    const r = await this.scsi(lun, cdb, req);
-    if (r.response !== 0 || r.status !== 0) throw new ScsiStatusError(what, r);
-    return r;
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.scsi(lun, cdb, req);
+      if (r.response === 0 && r.status === 0) return r;
+      if (attempt < 4 && isUnitAttention(r)) continue;
+      throw new ScsiStatusError(what, r);
+    }
   }
 
   /** LUN numbers from REPORT LUNS (sent to LUN 0), re-asked with a larger buffer if needed. */
@@ -99,8 +123,11 @@ export class ScsiSession extends Session {
   async readCapacity(lun: number): Promise<Capacity> {
     let blocks: bigint;
     let blockSize: number;
-    const r16 = await this.scsi(lun, readCapacity16Cdb(32), { dir: "read", length: 32 });
-    if (r16.response === 0 && r16.status === 0) {
+    const r16 = await this.good("READ CAPACITY (16)", lun, readCapacity16Cdb(32), { dir: "read", length: 32 }).catch((e: unknown) => {
+      if (e instanceof ScsiStatusError && isIllegalRequest(e.result)) return undefined; // not supported: use (10)
+      throw e;
+    });
+    if (r16) {
       const d = decodeReadCapacity16(r16.data);
       blocks = d.lastLba + 1n;
       blockSize = d.blockLength;

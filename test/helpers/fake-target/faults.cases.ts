@@ -143,9 +143,12 @@ export function registerFaultTests(): void {
     assert.equal(target.log.sent("login-response").length, 0);
   });
 
-  test("fake target fault: setWindow({ closed }) holds MaxCmdSN = ExpCmdSN - 1 and ignores commands; reopening announces it", async (t) => {
-    const { target, client } = await loggedIn(t);
+  test("fake target fault: setWindow({ closed }) stops MaxCmdSN; once the granted window is used, commands are ignored; reopening announces it", async (t) => {
+    const { target, client } = await loggedIn(t, { window: 1 });
     target.setWindow({ closed: true });
+    const granted = client.command([0x00]);
+    client.send(granted);
+    assert.equal((await client.expect("scsi-response")).itt, granted.itt, "a CmdSN already granted is still taken (RFC 7143 §4.2.2.1)");
     client.send(client.nopOut());
     const held = await client.expect("nop-in");
     assert.equal(held.maxCmdSN, held.expCmdSN - 1);
@@ -155,7 +158,7 @@ export function registerFaultTests(): void {
     assert.match(target.log.events("out-of-window")[0].detail, new RegExp(`CmdSN ${cmd.cmdSN} outside`));
     target.setWindow({ closed: false });
     const open = await client.expect("nop-in");
-    assert.deepEqual([open.itt, open.ttt, open.maxCmdSN], [NONE, NONE, open.expCmdSN + 31]);
+    assert.deepEqual([open.itt, open.ttt, open.maxCmdSN], [NONE, NONE, open.expCmdSN]);
     client.send({ ...cmd, expStatSN: client.expStatSN });
     assert.equal((await client.expect("scsi-response")).itt, cmd.itt, "the same CmdSN is taken once the window opens");
   });

@@ -1,8 +1,9 @@
 /**
  * A session on the fake target: its identity (ISID, TSIH, initiator, target node), what it
  * negotiated, and the command window (RFC 7143 §4.2.2.1): ExpCmdSN advances as commands
- * arrive in order, MaxCmdSN = ExpCmdSN + window - 1, or ExpCmdSN - 1 while the test holds
- * the window closed.
+ * arrive in order, MaxCmdSN = ExpCmdSN + window - 1. Closing the window stops MaxCmdSN where
+ * it is: a target cannot take back what it granted (an initiator ignores a lower MaxCmdSN),
+ * so the window closes (MaxCmdSN = ExpCmdSN - 1) once the initiator has used it up.
  */
 import { snAdd, snLe, snLt } from "../../../src/wire/serial.js";
 import type { SessionParams } from "./keys.js";
@@ -32,6 +33,8 @@ export class FakeSession {
   /** Commands the target took (CmdSN consumed) and will never answer: `ctx.drop()`. */
   readonly dropped = new Set<number>();
   private expected: number;
+  /** The highest MaxCmdSN announced: never taken back. */
+  private granted: number;
   /** CmdSNs received ahead of a gap, waiting for it to fill. */
   private readonly ahead = new Set<number>();
 
@@ -44,6 +47,7 @@ export class FakeSession {
     private readonly window: WindowControl,
   ) {
     this.expected = firstCmdSN >>> 0;
+    this.granted = snAdd(this.expected, this.window.size - 1);
   }
 
   get expCmdSN(): number {
@@ -51,7 +55,10 @@ export class FakeSession {
   }
 
   get maxCmdSN(): number {
-    return this.window.closed ? snAdd(this.expected, -1) : snAdd(this.expected, this.window.size - 1);
+    if (this.window.closed) return snLt(this.granted, snAdd(this.expected, -1)) ? snAdd(this.expected, -1) : this.granted;
+    const max = snAdd(this.expected, this.window.size - 1);
+    if (snLt(this.granted, max)) this.granted = max;
+    return this.granted;
   }
 
   /**
