@@ -64,3 +64,22 @@ function install(): void {
     process.on(signal, onSignal);
   }
 }
+
+/**
+ * Send `signal` to `child` (unless it has exited), SIGKILL it if it is still running after
+ * `graceMs`, and resolve once its exit has been seen (so its pid is reaped, not a zombie).
+ *
+ * @example
+ * await killAndWait(tcpdump, "SIGINT", 5000);
+ */
+export function killAndWait(child: ChildProcess, signal: NodeJS.Signals = "SIGKILL", graceMs = 5000): Promise<void> {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = signal === "SIGKILL" ? undefined : setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}

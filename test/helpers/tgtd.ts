@@ -29,7 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { TestContext } from "node:test";
-import { reapOnExit } from "./reaper.js";
+import { killAndWait, reapOnExit } from "./reaper.js";
 import { run } from "./run.js";
 import { parseTgtdShow, type TgtdTarget } from "./tgtd-show.js";
 
@@ -407,15 +407,6 @@ function collectOutput(proc: ChildProcess): string[] {
   proc.stdout?.on("data", onData);
   proc.stderr?.on("data", onData);
   return chunks;
-}
-
-/** SIGKILL (if still running) and resolve once the exit has been seen. */
-function killAndWait(proc: ChildProcess): Promise<void> {
-  if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    proc.once("exit", () => resolve());
-    proc.kill("SIGKILL");
-  });
 }
 
 /** "64M" -> 67108864 (K, M, G, T are powers of 1024, as in truncate(1)); numbers are bytes. */
