@@ -77,6 +77,38 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
+/** Per connection, login PDUs alternate request, response, request, ... each pair with one ITT. */
+function assertLoginsAlternate(pdus: TsharkPdu[], port: number): void {
+  for (const c of new Set(pdus.map((p) => conn(p, port)))) {
+    const login = pdus.filter((p) => conn(p, port) === c && (p.opcode === OP.loginRequest || p.opcode === OP.loginResponse));
+    assert.ok(login.length >= 2, `connection ${c} logged in`);
+    login.forEach((p, i) => {
+      assert.equal(p.opcode, i % 2 === 0 ? OP.loginRequest : OP.loginResponse, `login PDU ${i} of connection ${c}`);
+      assert.equal(p.itt, login[i - (i % 2)].itt, `login response in frame ${p.frame} has its request's ITT`);
+    });
+  }
+}
+
+/** A Text Request with SendTargets=All, answered with exactly our targets' names. */
+function assertSendTargets(pdus: TsharkPdu[], port: number, iqns: string[]): void {
+  const request = pdus.find((p) => p.opcode === OP.textRequest && p.keyValues.includes("SendTargets=All"));
+  assert.ok(request, "a Text Request with SendTargets=All");
+  const [response] = answers(pdus, request, port, [OP.textResponse]);
+  assert.ok(response, "its Text Response");
+  const names = response.keyValues.filter((kv) => kv.startsWith("TargetName=")).map((kv) => kv.slice("TargetName=".length));
+  assert.deepEqual(names.sort(), [...iqns].sort());
+}
+
+/** Every SCSI Command ends with one SCSI Response, or one Data-In with the S bit, of its ITT. */
+function assertCommandsAnswered(pdus: TsharkPdu[], port: number): void {
+  const commands = pdus.filter((p) => p.opcode === OP.scsiCommand);
+  assert.ok(commands.length > 0);
+  for (const c of commands) {
+    const ends = answers(pdus, c, port, [OP.scsiResponse, OP.dataIn]).filter((r) => r.opcode === OP.scsiResponse || (r.flags & 0x01) !== 0);
+    assert.equal(ends.length, 1, `SCSI command ITT ${c.itt} in frame ${c.frame} ends once`);
+  }
+}
+
 describe("harness on real peers", () => {
   test("libiscsi discovers, logs in with CHAP and sends INQUIRY; tshark decodes what tcpdump recorded", async (t) => {
     const tgtd = await tgtdFor(t);
@@ -97,30 +129,10 @@ describe("harness on real peers", () => {
     const file = await cap.stop();
     assert.equal(cap.dropped, 0, "tcpdump dropped packets: the assertions below would see holes");
     const pdus = await tsharkPdus(file, { port: tgtd.port });
-    const port = tgtd.port;
-
-    // Per connection, login PDUs alternate request, response, ... with the same ITT.
-    for (const c of new Set(pdus.map((p) => conn(p, port)))) {
-      const login = pdus.filter((p) => conn(p, port) === c && (p.opcode === OP.loginRequest || p.opcode === OP.loginResponse));
-      assert.ok(login.length >= 2);
-      login.forEach((p, i) => {
-        assert.equal(p.opcode, i % 2 === 0 ? OP.loginRequest : OP.loginResponse, `login PDU ${i} of connection ${c}`);
-        assert.equal(p.itt, login[i - (i % 2)].itt, `login response in frame ${p.frame} has its request's ITT`);
-      });
-    }
-    const sendTargets = pdus.find((p) => p.opcode === OP.textRequest && p.keyValues.includes("SendTargets=All"));
-    assert.ok(sendTargets, "a Text Request with SendTargets=All");
-    const [targets] = answers(pdus, sendTargets, port, [OP.textResponse]);
-    const names = targets.keyValues.filter((kv) => kv.startsWith("TargetName=")).map((kv) => kv.slice("TargetName=".length));
-    assert.deepEqual(names.sort(), [IQN_CHAP, IQN_TWO_LUNS].sort());
-
-    const commands = pdus.filter((p) => p.opcode === OP.scsiCommand);
-    assert.ok(commands.some((c) => c.scsiOpcode === 0x12 && c.lun === "0x0001"), "an INQUIRY to LUN 1");
-    for (const c of commands) {
-      const done = answers(pdus, c, port, [OP.scsiResponse, OP.dataIn]).filter((r) => r.opcode === OP.scsiResponse || (r.flags & 0x01) !== 0);
-      assert.equal(done.length, 1, `SCSI command ITT ${c.itt} in frame ${c.frame} ends with one response (or Data-In with S)`);
-    }
-
+    assertLoginsAlternate(pdus, tgtd.port);
+    assertSendTargets(pdus, tgtd.port, [IQN_CHAP, IQN_TWO_LUNS]);
+    assertCommandsAnswered(pdus, tgtd.port);
+    assert.ok(pdus.some((p) => p.opcode === OP.scsiCommand && p.scsiOpcode === 0x12 && p.lun === "0x0001"), "an INQUIRY to LUN 1");
     const logins = pdus.filter((p) => p.opcode === OP.loginResponse);
     assert.ok(logins.some((p) => p.loginStatus === 0x0201), "the login without credentials got 0x0201 (authentication failure)");
     assert.ok(pdus.some((p) => p.opcode === OP.loginRequest && p.keyValues.includes(`CHAP_N=${CHAP.user}`)), "one-way CHAP: initiator's CHAP_N");
@@ -207,15 +219,17 @@ describe("teardown", () => {
         const tgtd = await startTgtd();
         const cap = await startCapture({ port: tgtd.port });
         console.log(JSON.stringify({ tgtd: tgtd.pid, tcpdump: cap.pid, dirs: [tgtd.ipcPrefix, cap.file] }));
-        ${ending === "SIGTERM" ? "setInterval(() => {}, 1000);" : "setTimeout(() => { throw new Error('deliberate'); }, 10);"}`;
-      const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+        process.stdin.once("data", () => { throw new Error("deliberate"); });`;
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["pipe", "pipe", "pipe"] });
+      const exited = new Promise<[number | null, string | null]>((resolve) => child.once("exit", (c, s) => resolve([c, s])));
       let out = "";
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       type Started = { tgtd: number; tcpdump: number; dirs: string[] };
       const pids = await until("the child's pids", async () => (out.includes("\n") ? (JSON.parse(out) as Started) : undefined), 10_000);
-      assert.ok(isAlive(pids.tgtd) && isAlive(pids.tcpdump));
+      assert.ok(isAlive(pids.tgtd) && isAlive(pids.tcpdump), "the child started both");
       if (ending === "SIGTERM") child.kill("SIGTERM");
-      const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once("exit", (c, s) => resolve([c, s])));
+      else child.stdin.write("throw\n");
+      const [code, signal] = await exited;
       assert.ok(ending === "SIGTERM" ? signal === "SIGTERM" : code === 1, `child ended by ${signal ?? code}`);
       await until("tgtd and tcpdump to be reaped", async () => (isAlive(pids.tgtd) || isAlive(pids.tcpdump) ? undefined : true));
       for (const path of pids.dirs) await assert.rejects(stat(dirname(path)), { code: "ENOENT" }, `${dirname(path)} removed`);

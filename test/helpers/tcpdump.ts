@@ -157,7 +157,7 @@ function listening(proc: ChildProcess, stderr: string[], timeoutMs: number): Pro
       if (stderr.join("").includes("listening on")) done();
     };
     const onExit = (code: number | null, signal: string | null): void => done(new Error(`tcpdump exited (${code ?? signal})`));
-    const onError = (e: Error): void => done(e); // ENOENT: see ensure-peers
+    const onError = (e: Error): void => done(new Error(`${e.message}: node dist/test/helpers/ensure-peers.js installs tcpdump`));
     function done(err?: Error): void {
       clearTimeout(timer);
       proc.stderr?.off("data", onData);

@@ -24,11 +24,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { TestContext } from "node:test";
+import { freePort, probeTcp } from "./ports.js";
 import { killAndWait, reapOnExit } from "./reaper.js";
 import { run } from "./run.js";
 import { parseTgtdShow, type TgtdTarget } from "./tgtd-show.js";
@@ -328,7 +328,7 @@ async function launch(port: number, portals: string[], opts: TgtdOptions): Promi
   });
   reapOnExit(proc, () => rmSync(dir, { recursive: true, force: true }));
   const output = collectOutput(proc);
-  proc.once("error", (e) => output.push(`could not run tgtd: ${e.message}\n`)); // ENOENT: see ensure-peers
+  proc.once("error", (e) => output.push(`could not run tgtd (${e.message}): node dist/test/helpers/ensure-peers.js installs it\n`));
   const tgtd = new Tgtd({ proc, port, controlPort, portals, dir, output });
   try {
     await waitReady(tgtd, proc, opts.startTimeoutMs ?? 5000);
@@ -371,28 +371,6 @@ function portalsFor(family: "ipv4" | "ipv6" | "both", port: number): string[] {
   if (family === "ipv4") return [`127.0.0.1:${port}`];
   if (family === "ipv6") return [`[::1]:${port}`];
   return [`127.0.0.1:${port}`, `[::1]:${port}`];
-}
-
-/** A port nobody listens on now: bind port 0, read the port, close. tgtd may still lose a race for it. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-function probeTcp(portal: string): Promise<void> {
-  const i = portal.lastIndexOf(":");
-  const host = portal.slice(0, i).replace(/^\[|\]$/g, "");
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host, port: Number(portal.slice(i + 1)) });
-    socket.once("connect", () => socket.end(resolve));
-    socket.once("error", reject);
-  });
 }
 
 /** Keep the child's stdout and stderr, dropping the oldest chunks beyond ~1 MiB. */
