@@ -17,7 +17,12 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Each tool the tests run, and the Debian package that provides it. */
+/**
+ * Each tool the tests run, and the Debian package that provides it.
+ *
+ * @example
+ * const packages = new Set(missingPeers().map((tool) => PEERS[tool]));
+ */
 export const PEERS: Readonly<Record<string, string>> = {
   tgtd: "tgt",
   tgtadm: "tgt",

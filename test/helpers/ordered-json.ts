@@ -12,11 +12,21 @@
 /** A parsed JSON value; objects keep all their members in order. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 
-/** An object's members, in document order, duplicates kept. */
+/**
+ * An object's members, in document order, duplicates kept.
+ *
+ * @example
+ * const layers = (parseOrderedJson(text) as JsonObject).entries.filter(([k]) => k === "iscsi");
+ */
 export class JsonObject {
   constructor(readonly entries: [key: string, value: JsonValue][]) {}
 
-  /** The first member named `key`. */
+  /**
+   * The first member named `key`.
+   *
+   * @example
+   * (parseOrderedJson('{"a": 1, "a": 2}') as JsonObject).get("a"); // 1
+   */
   get(key: string): JsonValue | undefined {
     return this.entries.find(([k]) => k === key)?.[1];
   }

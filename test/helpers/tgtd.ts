@@ -94,7 +94,16 @@ const ATTEMPTS = 5;
 const LOG_LIMIT = 1 << 20;
 const TGTADM_TIMEOUT_MS = 10_000;
 
-/** A running tgtd started by {@link startTgtd}. */
+/**
+ * A running tgtd started by {@link startTgtd}: its address, its targets through tgtadm,
+ * its log, and `stop()`.
+ *
+ * @example
+ * const tgtd = await startTgtd({ family: "both" });
+ * const tid = await tgtd.addTarget({ iqn: "iqn.2024-01.test:t1", luns: [{ size: "64M" }] });
+ * await tgtd.setParam(tid, "HeaderDigest", "CRC32C");
+ * await tgtd.stop();
+ */
 export class Tgtd {
   readonly pid: number;
   readonly port: number;

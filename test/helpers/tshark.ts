@@ -29,7 +29,14 @@
 import { run } from "./run.js";
 import { JsonObject, parseOrderedJson, type JsonValue } from "./ordered-json.js";
 
-/** Preferences passed with `-o` on every run (see the module comment). */
+/**
+ * Preferences passed with `-o` on every run (see the module comment); `opts.prefs` adds to
+ * or overrides them.
+ *
+ * @example
+ * // A capture with kernel drops: let tshark's bogus-PDU filter resynchronise after holes.
+ * await tsharkPdus(file, { port, prefs: { "iscsi.bogus_pdu_filter": "TRUE" } });
+ */
 export const TSHARK_PREFS: Readonly<Record<string, string>> = {
   "iscsi.bogus_pdu_filter": "FALSE",
   "iscsi.bogus_pdu_max_data_len": "16777215",
