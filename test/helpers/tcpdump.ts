@@ -114,10 +114,13 @@ interface HandleState { file: string; dir: string | undefined; stderr: string[];
 function captureHandle(proc: ChildProcess, { file, dir, stderr, settleMs }: HandleState): Capture {
   let stopping: Promise<string> | undefined;
   let stats: CaptureStats | undefined;
+  // "close" comes after "exit" once stderr is drained: the counts are printed last.
+  const closed = new Promise<void>((resolve) => proc.once("close", () => resolve()));
   const stop = (): Promise<string> => (stopping ??= (async () => {
     const alive = proc.exitCode === null && proc.signalCode === null;
     if (alive) await settled(file, settleMs);
     await killAndWait(proc, "SIGINT");
+    await closed;
     if (!alive) throw new Error(`tcpdump had exited (${proc.exitCode ?? proc.signalCode}) before stop():\n${stderr.join("")}`);
     stats = parseStats(stderr.join(""));
     return file;

@@ -18,7 +18,7 @@
  *             Size: 67 MB, Block size: 512
  *             Online: Yes
  *             Backing store type: rdwr
- *             Backing store path: /tmp/iscsiscope-tgtd-x/lun-1-1.img
+ *             Backing store path: <temp dir>/lun-1-1.img
  *     Account information:
  *         alice
  *         tgtuser (outgoing)
