@@ -156,6 +156,17 @@ describe("harness on real peers", () => {
     });
   });
 
+  test("setTargetState() offline refuses logins with status 0x0300; ready lets them in again", async (t) => {
+    const tgtd = await tgtdFor(t);
+    const tid = await tgtd.addTarget({ iqn: IQN_TWO_LUNS, luns: [{ size: "64M" }] });
+    await tgtd.setTargetState(tid, "offline");
+    assert.equal((await tgtd.showTarget()).targets[0].state, "offline");
+    const refused = await run("iscsi-inq", [tgtd.url(IQN_TWO_LUNS, 1)], { allowFailure: true });
+    assert.match(refused.stderr + refused.stdout, /Target error\(768\)/, "libiscsi reports login status 0x0300 as 768");
+    await tgtd.setTargetState(tid, "ready");
+    await run("iscsi-inq", [tgtd.url(IQN_TWO_LUNS, 1)]);
+  });
+
   test("HeaderDigest=CRC32C set with setParam() is negotiated by libiscsi, and the digests are right", async (t) => {
     const tgtd = await tgtdFor(t, { family: "both" });
     const tid = await tgtd.addTarget({ iqn: IQN_TWO_LUNS, luns: [{ size: "64M" }] });
