@@ -54,6 +54,12 @@ export interface TsharkOptions {
   filter?: string;
   /** Default 120000. */
   timeoutMs?: number;
+  /**
+   * Ask tshark for each PDU's bytes (-x, for `raw`, `flags`, `immediate`). Default true; turn
+   * it off for captures of many megabytes, where the hex dump would dwarf the decode. Without
+   * it, `flags` and `immediate` come from tshark's iscsi.flags and iscsi.I where it shows them.
+   */
+  raw?: boolean;
 }
 
 /** One iSCSI PDU as tshark decoded it. Absent fields are fields tshark did not show. */
@@ -131,7 +137,8 @@ export interface SrtRow {
  * const logins = pdus.filter((p) => p.opcode === 0x03);
  */
 export async function tsharkPdus(file: string, opts: TsharkOptions = {}): Promise<TsharkPdu[]> {
-  const args = [...baseArgs(file, opts), "-Y", opts.filter ?? "iscsi", "-T", "json", "-x", "-J", "frame ip ipv6 tcp iscsi scsi"];
+  const dump = opts.raw === false ? [] : ["-x"];
+  const args = [...baseArgs(file, opts), "-Y", opts.filter ?? "iscsi", "-T", "json", ...dump, "-J", "frame ip ipv6 tcp iscsi scsi"];
   const { stdout } = await run("tshark", args, { timeoutMs: opts.timeoutMs ?? 120_000 });
   const doc = parseOrderedJson(stdout);
   if (!Array.isArray(doc)) throw new Error("tshark -T json did not print an array");
@@ -232,7 +239,9 @@ function toPdu(info: PacketInfo, own: Record<string, string[]>, all: Record<stri
   const scsiOpcode = Object.keys(all).find((k) => /^scsi(_\w+|\.spc)?\.opcode$/.test(k));
   return {
     ...info,
-    opcode: Number(own["iscsi.opcode"]?.[0]), flags: raw[1] ?? NaN, immediate: ((raw[0] ?? 0) & 0x40) !== 0,
+    opcode: Number(own["iscsi.opcode"]?.[0]),
+    flags: raw.length > 1 ? raw[1] : Number(all["iscsi.flags"]?.[0] ?? NaN),
+    immediate: raw.length > 0 ? (raw[0] & 0x40) !== 0 : all["iscsi.I"]?.[0] === "1",
     itt: num("iscsi.initiatortasktag"), ttt: num("iscsi.targettransfertag"),
     lun: own["scsi.lun"]?.[0],
     cmdSN: num("iscsi.cmdsn"), expStatSN: num("iscsi.expstatsn"), statSN: num("iscsi.statsn"),
