@@ -12,14 +12,14 @@ import { describe, test, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { crc32c, encodePdu, encodeText, type Pdu } from "../../src/wire/index.js";
-import { missingPeers, PEERS } from "./ensure-peers.js";
+import { missingTools, PEERS } from "../../src/cli/peers/install.js";
 import { parseOrderedJson, JsonObject } from "./ordered-json.js";
 import { pcapBytes, writePcap } from "./pcap-writer.js";
-import { killAndWait } from "./reaper.js";
-import { run } from "./run.js";
+import { killAndWait } from "../../src/cli/peers/reaper.js";
+import { run } from "../../src/cli/peers/run.js";
 import { startCapture, type Capture } from "./tcpdump.js";
 import { startTgtd, withTgtd, type Tgtd } from "./tgtd.js";
-import { parseTgtdShow } from "./tgtd-show.js";
+import { parseTgtdShow } from "../../src/cli/peers/tgtd-show.js";
 import { tsharkFields, tsharkPdus, tsharkSrt, type TsharkPdu } from "./tshark.js";
 
 const IQN_TWO_LUNS = "iqn.2024-01.io.iscsiscope:harness-two-luns";
@@ -355,8 +355,8 @@ describe("parsers", () => {
     }]);
   });
 
-  test("missingPeers() finds every peer on this PATH and none on an empty one", () => {
-    assert.deepEqual(missingPeers(), []);
-    assert.deepEqual(missingPeers(""), Object.keys(PEERS));
+  test("missingTools() finds every peer on this PATH and none on an empty one", () => {
+    assert.deepEqual(missingTools(Object.keys(PEERS)), []);
+    assert.deepEqual(missingTools(Object.keys(PEERS), ""), Object.keys(PEERS));
   });
 });

@@ -22,7 +22,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { killAndWait, reapOnExit } from "./reaper.js";
+import { killAndWait, reapOnExit } from "../../src/cli/peers/reaper.js";
 
 /** Options of {@link startCapture}. */
 export interface CaptureOptions {

@@ -26,7 +26,7 @@
  * tshark 4.0 has no digest preferences: it recognises header digests by their CRC, and
  * data digests from the login keys (and, in our synthetic captures, without them too).
  */
-import { run } from "./run.js";
+import { run } from "../../src/cli/peers/run.js";
 import { JsonObject, parseOrderedJson, type JsonValue } from "./ordered-json.js";
 
 /**

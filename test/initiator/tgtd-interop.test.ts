@@ -18,7 +18,7 @@ import { IscsiStats } from "../../src/stat/collector.js";
 import { startCapture } from "../helpers/tcpdump.js";
 import { startTgtd, type Tgtd } from "../helpers/tgtd.js";
 import { tsharkPdus, type TsharkPdu } from "../helpers/tshark.js";
-import { run } from "../helpers/run.js";
+import { run } from "../../src/cli/peers/run.js";
 
 const IQN = {
   plain: "iqn.2026-11.io.iscsiscope.test:plain",

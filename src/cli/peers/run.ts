@@ -47,7 +47,7 @@ export function run(file: string, args: readonly string[], opts: RunOptions = {}
         resolve({ stdout, stderr, code });
         return;
       }
-      const hint = err?.code === "ENOENT" ? " (node dist/test/helpers/ensure-peers.js installs the peers)" : "";
+      const hint = err?.code === "ENOENT" ? " (as root, apt-get install tgt tshark tcpdump libiscsi-bin installs the peers)" : "";
       const how = failed ? `failed (${String(err.code)})${hint}`
         : err.killed ? `killed after ${timeout} ms` : `exited with ${code ?? err.signal}`;
       const said = (stderr.trim() || stdout.trim()).slice(-2000); // libiscsi's tools report on stdout
