@@ -47,7 +47,9 @@ export function parseCommand(spec: CommandSpec, argv: string[]): Parsed {
   try {
     parsed = parseArgs({
       args: argv, allowPositionals: true, strict: true,
-      options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type, short: o.short, multiple: o.multiple }])),
+      options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, {
+        type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}),
+      }])),
     });
   } catch (e) {
     const msg = (e as Error).message.split("\n")[0].replace(/\. To specify a positional.*$/, "");

@@ -62,8 +62,8 @@ export function parseSecrets(text: string, name: string): Secrets {
   return out;
 }
 
-function fromSection(s: Section, where: string): AuthOptions | undefined {
-  if (!s["chap.user"] && !s["chap.secret"]) return undefined;
+function fromSection(s: Section, where: string, userFromUrl = false): AuthOptions | undefined {
+  if (!s["chap.secret"] && (userFromUrl || !s["chap.user"])) return undefined;
   if (!s["chap.user"] || !s["chap.secret"]) throw new UsageError(`${where}: chap.user and chap.secret go together`, 1);
   const auth: AuthOptions = { chap: { user: s["chap.user"], secret: s["chap.secret"] } };
   if (s["mutual.user"] || s["mutual.secret"]) {
@@ -87,11 +87,11 @@ export function credentialsFor(targetName: string, opts: { secretsFile?: string;
     auth = fromSection(s.targets.get(targetName) ?? {}, `${opts.secretsFile} [${targetName}]`) ?? fromSection(s.defaults, opts.secretsFile);
   }
   auth ??= fromSection({
-    "chap.user": env.ISCSISCOPE_CHAP_USER ?? env.LIBISCSI_CHAP_USERNAME,
+    "chap.user": opts.urlUser ?? env.ISCSISCOPE_CHAP_USER ?? env.LIBISCSI_CHAP_USERNAME,
     "chap.secret": env.ISCSISCOPE_CHAP_SECRET ?? env.LIBISCSI_CHAP_PASSWORD,
     "mutual.user": env.ISCSISCOPE_MUTUAL_USER ?? env.LIBISCSI_CHAP_TARGET_USERNAME,
     "mutual.secret": env.ISCSISCOPE_MUTUAL_SECRET ?? env.LIBISCSI_CHAP_TARGET_PASSWORD,
-  }, "environment");
+  }, "environment", opts.urlUser !== undefined);
   if (opts.urlUser) {
     if (!auth?.chap) throw new UsageError(`CHAP user '${opts.urlUser}' given but no secret: set ISCSISCOPE_CHAP_SECRET or use --secrets FILE`, 1);
     auth.chap.user = opts.urlUser;

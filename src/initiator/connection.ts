@@ -54,6 +54,8 @@ export class Connection implements ConnRef {
   lastRxT: Ns | null = null;
   lastNopRttNs: Ns | null = null;
   reason: DisconnectReason | undefined;
+  /** The reason in words, as conn:disconnect said it. */
+  reasonDetail = "";
   outcome: LoginOutcome | undefined;
   /** Why the login failed (LoginError with the target's status, NegotiationError, ...). */
   loginFailure: Error | undefined;
@@ -367,6 +369,7 @@ export class Connection implements ConnRef {
     if (this.ended) return;
     this.ended = true;
     this.reason = reason;
+    this.reasonDetail = detail;
     const p = this.probes["conn:disconnect"];
     if (p.hasSubscribers) {
       const t = this.clock.now();
@@ -419,7 +422,9 @@ export class Connection implements ConnRef {
   private onTransportEnd(how: TransportEnd): void {
     if (this.ended) return;
     const reason: DisconnectReason = how.kind === "reset" ? "connection-reset" : "target-closed";
-    this.fail(reason, how.kind === "fin" ? "the target closed the TCP connection (FIN)" : `${how.code ?? how.kind}: ${how.message}`);
+    const detail = how.kind === "fin" ? "the target closed the TCP connection (FIN)"
+      : how.kind === "reset" ? "the TCP connection was reset (RST)" : `TCP error ${how.code ?? ""}: ${how.message}`;
+    this.fail(reason, detail);
   }
 
   // ---- helpers ----

@@ -260,7 +260,7 @@ export class Session implements SessionRef, TaskOwner {
       this.closed?.resolve();
       return;
     }
-    const err = c.loginFailure ?? new TransportError(c.reason ?? "ECONNECT", `connection to ${c.remote} failed: ${c.reason}`);
+    const err = c.loginFailure ?? new TransportError(c.reason ?? "ECONNECT", c.reasonDetail || `connection to ${c.remote} failed: ${c.reason}`);
     this.lastLoginError = err;
     if (c.redirect && this.redirects < (this.options.maxRedirects ?? 4)) {
       this.redirects++;

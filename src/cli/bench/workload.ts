@@ -1,0 +1,190 @@
+/**
+ * A fio-like workload through the initiator: read, write, randread, randwrite, randrw at a
+ * block size and queue depth for a time, with latency percentiles and, with `verify`, every
+ * block written stamped and checked when read back.
+ *
+ * With `verify`, each of the `qd` workers owns its own slice of the LUN, so no two I/Os in
+ * flight touch the same block and a read must return exactly what its worker last wrote.
+ */
+import { TaskError } from "../../errors.js";
+import type { ScsiSession } from "../../initiator/scsi-session.js";
+import { describeStatus } from "../../initiator/scsi-session.js";
+import { decodeSense, read10Cdb, read16Cdb, write10Cdb, write16Cdb } from "../../scsi/index.js";
+
+function isUnitAttention(status: number, sense: Uint8Array | undefined): boolean {
+  if (status !== 0x02 || !sense) return false;
+  const d = decodeSense(sense);
+  return d.format !== "unrecognized" && d.senseKey === 0x6;
+}
+
+export type RwMode = "read" | "write" | "randread" | "randwrite" | "randrw" | "rw";
+export const RW_MODES: readonly RwMode[] = ["read", "write", "randread", "randwrite", "randrw", "rw"];
+
+export interface WorkloadOptions {
+  lun: number;
+  rw: RwMode;
+  /** Bytes per I/O, a multiple of the block size. */
+  bs: number;
+  qd: number;
+  seconds: number;
+  /** Percentage of reads in randrw/rw (default 70). */
+  rwmix?: number;
+  verify?: boolean;
+  /** Called about once a second with what has been done so far. */
+  onTick?: (p: Progress) => void;
+}
+
+export interface Progress {
+  elapsedS: number;
+  readIos: number;
+  writeIos: number;
+  readBytes: number;
+  writeBytes: number;
+}
+
+export interface OpResult {
+  ios: number;
+  bytes: number;
+  iops: number;
+  /** Bytes per second. */
+  bw: number;
+  /** Nanoseconds. */
+  lat: { min: number; max: number; avg: number; p50: number; p90: number; p95: number; p99: number; p999: number };
+}
+
+export interface WorkloadResult {
+  rw: RwMode;
+  bs: number;
+  qd: number;
+  lun: number;
+  elapsedS: number;
+  read: OpResult;
+  write: OpResult;
+  /** Commands that ended without GOOD status or without any status. */
+  errors: number;
+  firstError: string | undefined;
+  verifyMismatches: number;
+  /** UNIT ATTENTIONs (after a reset or a reconnect) answered by sending the I/O again. */
+  unitAttentions: number;
+  /** Process CPU over the run: user and system seconds, and per I/O. */
+  cpu: { userS: number; sysS: number; usPerIo: number };
+}
+
+/** Latency samples in nanoseconds, growing as needed. */
+class Samples {
+  private a = new Float64Array(1 << 16);
+  n = 0;
+  push(x: number): void {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = x;
+  }
+  summary(): OpResult["lat"] {
+    if (this.n === 0) return { min: 0, max: 0, avg: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0 };
+    const s = this.a.slice(0, this.n).sort();
+    const at = (p: number) => s[Math.min(this.n - 1, Math.ceil((p / 100) * this.n) - 1)];
+    let sum = 0;
+    for (let i = 0; i < this.n; i++) sum += s[i];
+    return { min: s[0], max: s[this.n - 1], avg: sum / this.n, p50: at(50), p90: at(90), p95: at(95), p99: at(99), p999: at(99.9) };
+  }
+}
+
+/** A 512-byte block stamped with its LBA and write generation: "ISCO", lba, gen, then filler. */
+function stamp(buf: Uint8Array, off: number, lba: number, gen: number): void {
+  const v = new DataView(buf.buffer, buf.byteOffset + off, 512);
+  v.setUint32(0, 0x4953434f);
+  v.setFloat64(4, lba);
+  v.setUint32(12, gen);
+  let x = (lba * 2654435761 + gen * 40503) >>> 0 || 1;
+  for (let i = 16; i < 512; i += 4) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    v.setUint32(i, x >>> 0);
+  }
+}
+
+export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<WorkloadResult> {
+  const cap = await s.readCapacity(o.lun);
+  const blockSize = cap.blockSize;
+  if (o.bs % blockSize !== 0) throw new RangeError(`--bs ${o.bs} is not a multiple of the ${blockSize}-byte block size`);
+  const per = o.bs / blockSize;
+  const totalBlocks = Number(cap.blocks);
+  const slice = Math.floor(totalBlocks / o.qd / per) * per;
+  if (slice < per) throw new RangeError(`LUN ${o.lun} (${totalBlocks} blocks) is too small for ${o.qd} workers of ${o.bs} bytes`);
+  const mix = o.rw === "randrw" || o.rw === "rw" ? (o.rwmix ?? 70) : o.rw.includes("read") ? 100 : 0;
+  const random = o.rw.startsWith("rand");
+  const readLat = new Samples();
+  const writeLat = new Samples();
+  const p: Progress = { elapsedS: 0, readIos: 0, writeIos: 0, readBytes: 0, writeBytes: 0 };
+  let errors = 0;
+  let firstError: string | undefined;
+  let mismatches = 0;
+  let unitAttentions = 0;
+  const fixed = new Uint8Array(o.bs).fill(0x5a);
+  const t0 = process.hrtime.bigint();
+  const end = t0 + BigInt(Math.round(o.seconds * 1e9));
+  const cpu0 = process.cpuUsage();
+  const tick = o.onTick ? setInterval(() => o.onTick!({ ...p, elapsedS: Number(process.hrtime.bigint() - t0) / 1e9 }), 1000) : undefined;
+  let seqCursor = 0;
+
+  const worker = async (w: number): Promise<void> => {
+    const base = o.verify ? w * slice : 0;
+    const span = o.verify ? slice : Math.floor(totalBlocks / per) * per;
+    const gens = new Map<number, number>();
+    let seq = 0;
+    while (process.hrtime.bigint() < end) {
+      const isRead = mix === 100 || (mix > 0 && Math.random() * 100 < mix);
+      const off = random ? Math.floor(Math.random() * (span / per)) * per : (o.verify ? (seq++ * per) % span : (seqCursor = (seqCursor + per) % span));
+      const lba = base + off;
+      const t = process.hrtime.bigint();
+      let data: Uint8Array | undefined;
+      if (!isRead) {
+        if (o.verify) {
+          data = new Uint8Array(o.bs);
+          const gen = (gens.get(lba) ?? 0) + 1;
+          for (let b = 0; b < per; b++) stamp(data, b * blockSize, lba + b, gen);
+          gens.set(lba, gen);
+        } else data = fixed;
+      }
+      const cdb = lba + per - 1 <= 0xffffffff && per <= 0xffff
+        ? (isRead ? read10Cdb(lba, per) : write10Cdb(lba, per)) : (isRead ? read16Cdb(BigInt(lba), per) : write16Cdb(BigInt(lba), per));
+      try {
+        let r = await s.scsi(o.lun, cdb, { dir: isRead ? "read" : "write", length: o.bs, data, lba: BigInt(lba) });
+        // A UNIT ATTENTION reports an event (reset, reconnect), not this I/O's failure: send it again.
+        for (let retry = 0; retry < 3 && isUnitAttention(r.status, r.sense); retry++) {
+          unitAttentions++;
+          r = await s.scsi(o.lun, cdb, { dir: isRead ? "read" : "write", length: o.bs, data, lba: BigInt(lba) });
+        }
+        if (r.response !== 0 || r.status !== 0) throw new Error(`${describeStatus(r.response, r.status, r.sense ? decodeSense(r.sense) : undefined)} at LBA ${lba}`);
+        if (isRead && o.verify && gens.has(lba)) {
+          const want = new Uint8Array(o.bs);
+          for (let b = 0; b < per; b++) stamp(want, b * blockSize, lba + b, gens.get(lba)!);
+          if (!Buffer.from(r.data).equals(Buffer.from(want))) mismatches++;
+        }
+      } catch (e) {
+        errors++;
+        firstError ??= e instanceof Error ? e.message : String(e);
+        if (e instanceof TaskError && (e.code === "ERR_SESSION_FAILED" || e.code === "ERR_SESSION_CLOSED")) return;
+        continue;
+      }
+      const lat = Number(process.hrtime.bigint() - t);
+      if (isRead) { readLat.push(lat); p.readIos++; p.readBytes += o.bs; }
+      else { writeLat.push(lat); p.writeIos++; p.writeBytes += o.bs; }
+    }
+  };
+
+  await Promise.all(Array.from({ length: o.qd }, (_, w) => worker(w)));
+  if (tick) clearInterval(tick);
+  const elapsedS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const ios = p.readIos + p.writeIos;
+  const op = (n: number, bytes: number, lat: Samples): OpResult => ({ ios: n, bytes, iops: n / elapsedS, bw: bytes / elapsedS, lat: lat.summary() });
+  return {
+    rw: o.rw, bs: o.bs, qd: o.qd, lun: o.lun, elapsedS,
+    read: op(p.readIos, p.readBytes, readLat), write: op(p.writeIos, p.writeBytes, writeLat),
+    errors, firstError, verifyMismatches: mismatches, unitAttentions,
+    cpu: { userS: cpu.user / 1e6, sysS: cpu.system / 1e6, usPerIo: ios ? (cpu.user + cpu.system) / ios : 0 },
+  };
+}
