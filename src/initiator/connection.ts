@@ -226,8 +226,18 @@ export class Connection implements ConnRef {
       if (gen.hasSubscribers) gen.publish(args);
       if (named.hasSubscribers) named.publish(args);
     }
-    if ("statSN" in pdu) this.checkStatSN(pdu);
-    if ("maxCmdSN" in pdu && pdu.kind !== "login-response") this.session.onWindow(pdu.expCmdSN, pdu.maxCmdSN, this);
+    switch (pdu.kind) {
+      case "nop-in": case "scsi-response": case "task-response": case "text-response": case "data-in":
+      case "logout-response": case "r2t": case "async-message": case "reject":
+        this.checkStatSN(pdu);
+        this.session.onWindow(pdu.expCmdSN, pdu.maxCmdSN, this);
+        break;
+      case "login-response":
+        this.checkStatSN(pdu); // the window of a login is taken from its final response
+        break;
+      default:
+        break;
+    }
     this.dispatch(pdu);
   };
 
@@ -250,6 +260,9 @@ export class Connection implements ConnRef {
     const w = this.waiters.get(itt);
     if (!w) return this.anomaly("unknown-itt", `${pdu.kind} for ITT 0x${itt.toString(16)} with nothing outstanding`, itt);
     this.waiters.delete(itt);
+    // The waiter runs later (a promise), when the read buffer the PDU points into may have been
+    // reused by further reads of the same turn: give it its own copy of the data segment.
+    if (pdu.data.length > 0) pdu.data = pdu.data.slice();
     w.resolve(pdu);
   }
 

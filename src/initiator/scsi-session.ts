@@ -77,6 +77,7 @@ export class ScsiSession extends Session {
    * const r = await s.scsi(1, inquiryCdb({ page: 0x80 }));
    */
   override scsi(lun: number, cdb: Uint8Array, req: Partial<ScsiRequest> = {}): Promise<ScsiResult> {
+    if (req.dir !== undefined && req.length !== undefined && req.lba !== undefined) return super.scsi(lun, cdb, req as ScsiRequest);
     const info = cdbInfo(cdb, { blockSize: this.capacities.get(lun)?.blockSize });
     const dir = req.dir ?? (req.data ? "write" : info.direction === "unknown" ? "none" : info.direction);
     const length = req.length ?? req.data?.length ?? info.dataLength ?? 0;

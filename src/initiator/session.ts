@@ -15,6 +15,7 @@ import { snAdd, snLe, snLt } from "../wire/serial.js";
 import type { DataIn, DataOut, Pdu, R2T, ScsiResponse } from "../wire/types.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { Connection } from "./connection.js";
+import { Fifo } from "./fifo.js";
 import type { SessionParams } from "./login.js";
 import { DEFAULT_QUEUE_DEPTH, resolveTimeouts, type SessionOptions, type Timeouts } from "./options.js";
 import { Task, type DataPathParams, type ScsiResult, type TaskInit, type TaskOwner } from "./task.js";
@@ -64,8 +65,7 @@ export class Session implements SessionRef, TaskOwner {
   private cidSeq = 0;
   private ittSeq = 0;
   private readonly tasks = new Map<number, Task>();
-  private pending: Task[] = [];
-  private pendingHead = 0;
+  private readonly pending = new Fifo<Task>();
   private portalIndex = 0;
   private redirects = 0;
   private closing = false;
@@ -211,8 +211,7 @@ export class Session implements SessionRef, TaskOwner {
       }
     }
     const back = requeue.filter((t) => t.state === "PENDING");
-    this.pending = [...back, ...this.pending.slice(this.pendingHead)];
-    this.pendingHead = 0;
+    for (let i = back.length - 1; i >= 0; i--) this.pending.unshift(back[i]);
     if (this.closing || this.type === "Discovery") {
       return queueMicrotask(() => this.move("timeout", this.closing ? "closing" : "discovery sessions are not recovered"));
     }
@@ -305,8 +304,8 @@ export class Session implements SessionRef, TaskOwner {
     const c = this.conn;
     if (!c || c.state !== "LOGGED_IN" || this.state !== "LOGGED_IN") return;
     const dp = this.dataPath();
-    while (this.pendingHead < this.pending.length && this.tasks.size < this.queueDepth && snLe(this.cmdSN, this.maxCmdSN)) {
-      const task = this.pending[this.pendingHead++];
+    while (this.pending.length > 0 && this.tasks.size < this.queueDepth && snLe(this.cmdSN, this.maxCmdSN)) {
+      const task = this.pending.shift()!;
       task.itt = this.nextItt();
       this.tasks.set(task.itt, task);
       const { cmd, unsolicited } = task.build(c, this.cmdSN, c.expStatSN, dp);
@@ -314,10 +313,6 @@ export class Session implements SessionRef, TaskOwner {
       c.send(cmd);
       for (const d of unsolicited) c.send(d);
       task.onSent();
-    }
-    if (this.pendingHead > 1024 && this.pendingHead * 2 > this.pending.length) {
-      this.pending = this.pending.slice(this.pendingHead);
-      this.pendingHead = 0;
     }
   }
 
@@ -330,7 +325,7 @@ export class Session implements SessionRef, TaskOwner {
     else this.expCmdSN = exp;
     if (snLt(this.maxCmdSN, max)) {
       this.maxCmdSN = max;
-      if (this.pendingHead < this.pending.length) this.pump();
+      if (this.pending.length > 0) this.pump();
     }
   }
 
@@ -366,8 +361,20 @@ export class Session implements SessionRef, TaskOwner {
 
   retire(task: Task): void {
     if (this.tasks.get(task.itt) === task) this.tasks.delete(task.itt);
-    queueMicrotask(() => (this.closing ? this.logoutWhenDrained() : this.pump()));
+    if (!this.pumpQueued) {
+      this.pumpQueued = true;
+      queueMicrotask(this.afterRetire);
+    }
   }
+
+  private pumpQueued = false;
+
+  /** Once per batch of completions: send what waited for a slot, or go on draining to log out. */
+  private readonly afterRetire = (): void => {
+    this.pumpQueued = false;
+    if (this.closing) this.logoutWhenDrained();
+    else this.pump();
+  };
 
   // ---- task management: ABORT TASK -> LOGICAL UNIT RESET -> drop ----
 
@@ -455,7 +462,7 @@ export class Session implements SessionRef, TaskOwner {
 
   /** Commands waiting (pending) and on the wire (active). */
   get queued(): number {
-    return this.pending.length - this.pendingHead;
+    return this.pending.length;
   }
   get active(): number {
     return this.tasks.size;
@@ -479,11 +486,9 @@ export class Session implements SessionRef, TaskOwner {
 
   private failAll(code: "ERR_SESSION_CLOSED" | "ERR_SESSION_FAILED", why: string): void {
     const err = new TaskError(code, why);
-    for (const t of [...this.tasks.values(), ...this.pending.slice(this.pendingHead)]) {
+    for (const t of [...this.tasks.values(), ...this.pending.drain()]) {
       if (t.state !== "FREE" && t.state !== "COMPLETED") t.abandon("fail", err);
     }
     this.tasks.clear();
-    this.pending = [];
-    this.pendingHead = 0;
   }
 }

@@ -12,6 +12,11 @@ import type { DataIn, DataOut, R2T, ScsiCommand, ScsiResponse } from "../wire/ty
 import { decodeSense } from "../scsi/sense.js";
 import { RESERVED_TAG } from "../wire/layout.js";
 import type { Clock, TimerHandle } from "./clock.js";
+import { allocReadBuffer } from "./slab.js";
+
+/** Shared empties for commands without immediate data or AHS (read, never written). */
+const NO_DATA = new Uint8Array(0);
+const NO_AHS = Object.freeze([]) as unknown as ScsiCommand["ahs"];
 
 /** What the target answered for a command: a SCSI status is a result, CHECK CONDITION included. */
 export interface ScsiResult {
@@ -145,7 +150,7 @@ export class Task implements TaskRef {
     this.expDataSN = 0;
     this.expR2TSN = 0;
     this.readBuf = undefined;
-    let immediate: Uint8Array = new Uint8Array(0);
+    let immediate: Uint8Array = NO_DATA;
     const unsolicited: DataOut[] = [];
     if (this.dir === "write" && this.writeData) {
       const first = Math.min(this.length, dp.firstBurstLength);
@@ -162,7 +167,7 @@ export class Task implements TaskRef {
       kind: "scsi-command", immediate: false, final: unsolicited.length === 0,
       read: this.dir === "read", write: this.dir === "write", attr: 1 /* Simple */, lun: this.lunField,
       itt: this.itt, expectedDataTransferLength: this.length, cmdSN, expStatSN, cdb: this.cdb,
-      bidiReadLength: undefined, ahs: [], data: immediate,
+      bidiReadLength: undefined, ahs: NO_AHS, data: immediate,
     };
     return { cmd, unsolicited };
   }
@@ -235,7 +240,8 @@ export class Task implements TaskRef {
           `Data-In of ${n} bytes at offset ${d.bufferOffset}, expected offset ${this.received} within ${this.length}`, "data-in-offset");
       }
       this.firstData(this.clock.now(), d.bufferOffset, n);
-      this.readBuf ??= new Uint8Array(this.length);
+      // Copied: the Data-In is a view of the connection's read buffer, reused on the next read.
+      this.readBuf ??= allocReadBuffer(this.length);
       this.readBuf.set(d.data, d.bufferOffset);
       this.received += n;
     }
@@ -257,7 +263,7 @@ export class Task implements TaskRef {
   private complete(response: number, status: number, sense: Uint8Array | undefined, residual: number, underflow: boolean, overflow: boolean): void {
     const t = this.clock.now();
     this.move("complete");
-    const data = this.readBuf ? this.readBuf.subarray(0, this.received) : new Uint8Array(0);
+    const data = this.readBuf ? (this.received === this.readBuf.length ? this.readBuf : this.readBuf.subarray(0, this.received)) : NO_DATA;
     this.finish(t, { response, status, sense, residual, underflow, overflow, data, latencyNs: t - this.queuedT }, undefined);
   }
 

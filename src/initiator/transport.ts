@@ -21,6 +21,11 @@ export interface TransportEnd {
 }
 
 export interface TransportHandlers {
+  /**
+   * Received bytes. The chunk may be a view of a buffer the transport reuses for the next
+   * read, and several reads may happen before promise callbacks run: it is valid during this
+   * call only; copy what you keep or hand to a promise.
+   */
   data(chunk: Uint8Array): void;
   end(how: TransportEnd): void;
 }
@@ -38,23 +43,45 @@ export interface Transport {
 
 export type TransportFactory = () => Transport;
 
+/** Bytes read per read(2): large enough for a 256 KiB Data-In and its header in one read. */
+const READ_BUFFER = 512 * 1024;
+
+/** Pieces at least this long are written as they are; smaller ones are copied together. */
+const LARGE = 16 * 1024;
+
 function fmtAddr(addr: string | undefined, port: number | undefined, family: string | number | undefined): string {
   if (!addr) return "";
   return family === "IPv6" || family === 6 ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
 /**
- * TCP via node:net, Nagle off (iSCSI PDUs are latency-bound), writes corked for the rest of
- * the current turn so a queue depth of commands leaves in one segment train.
+ * TCP via node:net, Nagle off (iSCSI PDUs are latency-bound). What is written in one turn of
+ * the event loop leaves at its end in as few socket writes as possible: headers and small
+ * data are copied into one buffer (one syscall for a queue depth of commands), large data
+ * segments go as they are (no copy) in a corked batch. Received bytes come up through one
+ * read buffer reused for every read (node:net's onread).
  */
 export class TcpTransport implements Transport {
   private socket: Socket | undefined;
-  private corked = false;
   private ended = false;
+  private scheduled = false;
+  private small: Uint8Array[] = [];
+  private smallBytes = 0;
+  private queue: Uint8Array[] = [];
+  private onRead: ((chunk: Uint8Array) => void) | undefined;
 
   connect(host: string, port: number, timeoutMs: number, on: TransportHandlers): Promise<TransportInfo> {
     return new Promise((resolve, reject) => {
-      const s = netConnect({ host, port, noDelay: true });
+      // One read buffer for the life of the socket (node:net's onread): a fresh 64 KiB buffer
+      // per read made the garbage collector the largest cost of small I/O (measured: 19 full
+      // collections in 3 s of 4 KiB reads at QD32, 2 with the buffer reused). A plain
+      // Uint8Array, not a Buffer: Buffer#slice() makes a view where Uint8Array#slice() copies,
+      // and the code above copies with slice().
+      const readBuffer = new Uint8Array(Buffer.allocUnsafeSlow(READ_BUFFER).buffer);
+      const s = netConnect({
+        host, port, noDelay: true,
+        onread: { buffer: readBuffer, callback: (n: number, buf: Uint8Array) => { this.onRead?.(buf.subarray(0, n)); return true; } },
+      });
       this.socket = s;
       const timer = setTimeout(() => {
         s.destroy();
@@ -79,7 +106,7 @@ export class TcpTransport implements Transport {
 
   private attach(s: Socket, on: TransportHandlers): void {
     let last: TransportEnd | undefined;
-    s.on("data", (chunk: Buffer) => on.data(chunk));
+    this.onRead = (chunk) => on.data(chunk);
     s.on("error", (err: NodeJS.ErrnoException) => {
       last = { kind: err.code === "ECONNRESET" ? "reset" : "error", code: err.code, message: err.message };
     });
@@ -97,15 +124,49 @@ export class TcpTransport implements Transport {
   write(parts: readonly Uint8Array[]): void {
     const s = this.socket;
     if (!s || s.destroyed) return;
-    if (!this.corked) {
-      this.corked = true;
-      s.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        s.uncork();
-      });
+    for (const p of parts) {
+      if (p.length >= LARGE) {
+        this.flushSmall();
+        this.queue.push(p);
+      } else {
+        this.small.push(p);
+        this.smallBytes += p.length;
+      }
     }
-    for (const p of parts) s.write(p);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  /** Pieces written in one turn leave together: small ones joined into one buffer, large ones as they are. */
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const s = this.socket;
+    this.flushSmall();
+    const q = this.queue;
+    this.queue = [];
+    if (!s || s.destroyed || q.length === 0) return;
+    if (q.length === 1) {
+      s.write(q[0]);
+      return;
+    }
+    s.cork();
+    for (const p of q) s.write(p);
+    s.uncork();
+  };
+
+  private flushSmall(): void {
+    if (this.small.length === 0) return;
+    const buf = Buffer.allocUnsafe(this.smallBytes);
+    let o = 0;
+    for (const p of this.small) {
+      buf.set(p, o);
+      o += p.length;
+    }
+    this.queue.push(buf);
+    this.small = [];
+    this.smallBytes = 0;
   }
 
   close(): void {

@@ -34,12 +34,24 @@ export function u64(b: Uint8Array, at: number, f: Field): bigint {
   const o = at + f[0];
   const hi = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
   const lo = ((b[o + 4] << 24) | (b[o + 5] << 16) | (b[o + 6] << 8) | b[o + 7]) >>> 0;
-  if (hi === 0 && lo < 0x4000) return LUN_SMALL[lo] ?? BigInt(lo);
+  if (hi === 0 && lo < 256) return LUN_SMALL[lo];
+  if (lo === 0) {
+    // A single-level LUN (SAM peripheral or flat addressing) has only its top bytes set; the
+    // same few values recur on every PDU of a session, so keep their bigints.
+    let v = LUN_TOP.get(hi);
+    if (v === undefined) {
+      v = BigInt(hi) << 32n;
+      if (LUN_TOP.size < 4096) LUN_TOP.set(hi, v);
+    }
+    return v;
+  }
   return (BigInt(hi) << 32n) | BigInt(lo);
 }
 
-/** The LUN field of most PDUs is zero or a small number: keep those bigints ready. */
+/** Zero and small numbers in the LUN field (reserved fields, LUN 0). */
 const LUN_SMALL: bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i));
+/** LUN fields whose low 32 bits are zero, by their high 32 bits. */
+const LUN_TOP = new Map<number, bigint>();
 
 /** A 4-byte little-endian value (digests are sent least significant byte first). */
 export function u32le(b: Uint8Array, o: number): number {

@@ -11,6 +11,12 @@ import { IMMEDIATE_BIT, OPCODE_MASK, isVendorOpcode, opcodeName } from "./opcode
 import type * as T from "./types.js";
 import type { Ahs, DigestOptions, Pdu } from "./types.js";
 
+/**
+ * The `ahs` of every PDU that has none: one shared, frozen empty array (a PDU's AHS list is
+ * read, never changed), which spares an allocation per PDU on the data path.
+ */
+const NO_AHS = Object.freeze([]) as unknown as Ahs[];
+
 /** Options of {@link decodePdu}. */
 export interface DecodeOptions extends DigestOptions {
   /** Position of `bytes` in its stream, added to error offsets. */
@@ -57,7 +63,7 @@ export function decodePdu(bytes: Uint8Array, opts: DecodeOptions = {}): Pdu {
   const dataStart = headerEnd + (opts.headerDigest ? DIGEST_LENGTH : 0);
   if (opts.headerDigest) checkDigest(bytes, 0, headerEnd, at, "HeaderDigest");
   if (opts.dataDigest && dsl > 0) checkDigest(bytes, dataStart, dataStart + dsl + pad4(dsl), at, "DataDigest");
-  const ahs = ahsLen > 0 ? decodeAhs(bytes, ahsLen, at) : [];
+  const ahs = ahsLen > 0 ? decodeAhs(bytes, ahsLen, at) : NO_AHS;
   const data = bytes.subarray(dataStart, dataStart + dsl);
   const opcode = bytes[0] & OPCODE_MASK;
   switch (opcode) {

@@ -38,7 +38,8 @@ export function encodePduVec(pdu: Pdu, opts: DigestOptions = {}): Uint8Array[] {
     throw new RangeError(`data segment of ${data.length} bytes exceeds DataSegmentLength's 24 bits`);
   }
   const ahs = collectAhs(pdu);
-  const ahsLen = ahs.reduce((n, a) => n + ahsSize(a), 0);
+  let ahsLen = 0;
+  for (let i = 0; i < ahs.length; i++) ahsLen += ahsSize(ahs[i]);
   if (ahsLen > 255 * 4) throw new RangeError(`AHS of ${ahsLen} bytes exceeds TotalAHSLength's 1020 bytes`);
   const headerEnd = BHS_LENGTH + ahsLen;
   const h = new Uint8Array(headerEnd + (opts.headerDigest ? DIGEST_LENGTH : 0));
@@ -61,7 +62,7 @@ export function encodePduVec(pdu: Pdu, opts: DigestOptions = {}): Uint8Array[] {
 
 /** The AHS list to send: the typed extras of a SCSI Command first, then `pdu.ahs`. */
 function collectAhs(pdu: Pdu): Ahs[] {
-  if (pdu.kind !== "scsi-command") return pdu.ahs;
+  if (pdu.kind !== "scsi-command" || (pdu.cdb.length <= 16 && pdu.bidiReadLength === undefined)) return pdu.ahs;
   const extra: Ahs[] = [];
   if (pdu.cdb.length > 16) extra.push({ type: AhsType.ExtendedCdb, specific: 0, data: pdu.cdb.subarray(16) });
   if (pdu.bidiReadLength !== undefined) {

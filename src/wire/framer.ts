@@ -2,17 +2,21 @@
  * Turns a byte stream, split at any point, into PDUs. It knows lengths and nothing else:
  * BHS (48) + TotalAHSLength*4 + header digest + DataSegmentLength + padding + data digest.
  *
- * Memory: a partial PDU is kept as references to the chunks it arrived in and joined once
- * complete, so what is held is what was received, never what a header claims; a
- * DataSegmentLength above `maxDataSegmentLength` is refused as soon as the BHS is in.
+ * Memory: bytes of a PDU that spans chunks are copied into a buffer that grows with what has
+ * arrived (doubling, never past the PDU's length), so what is held is what was received,
+ * never what a header claims; a DataSegmentLength above `maxDataSegmentLength` is refused as
+ * soon as the BHS is in. Because partial PDUs are copied, the caller may reuse its chunk
+ * buffer after `push()` returns; a PDU that arrived whole in one chunk is passed as a view of
+ * that chunk, valid while the caller's chunk is (copy what you keep).
  */
 import { PduError } from "../errors.js";
 import { decodePdu, pduLength } from "./decode.js";
 import { BHS_LENGTH, COMMON, MAX_DATA_SEGMENT_LENGTH } from "./layout.js";
 import { u24 } from "./byte-reader.js";
-import { concatBytes } from "./byte-writer.js";
 import { isKnownOpcode, OPCODE_MASK } from "./opcodes.js";
 import type { DigestOptions, Pdu } from "./types.js";
+
+const EMPTY = new Uint8Array(0);
 
 /** Options of {@link PduFramer}. All may be changed between PDUs (e.g. digests after login). */
 export interface FramerOptions extends DigestOptions {
@@ -47,7 +51,8 @@ export class PduFramer {
   maxDataSegmentLength: number;
   /** Stream offset of the next PDU's first byte. */
   offset = 0;
-  private parts: Uint8Array[] = [];
+  /** The PDU being assembled (its first `held` bytes are valid). */
+  private buf: Uint8Array = EMPTY;
   private held = 0;
   private need = 0;
   private failed: PduError | undefined;
@@ -87,13 +92,12 @@ export class PduFramer {
       }
       const want = (this.need || BHS_LENGTH) - this.held;
       const take = Math.min(want, n - i);
-      this.parts.push(chunk.subarray(i, i + take));
-      this.held += take;
+      this.append(chunk, i, take);
       i += take;
-      if (this.need === 0 && this.held === BHS_LENGTH) this.need = this.frameLength(this.join(), 0);
+      if (this.need === 0 && this.held === BHS_LENGTH) this.need = this.frameLength(this.buf, 0);
       if (this.need !== 0 && this.held === this.need) {
-        const bytes = this.join();
-        this.parts = [];
+        const bytes = this.buf.length === this.held ? this.buf : this.buf.subarray(0, this.held);
+        this.buf = EMPTY;
         this.held = 0;
         this.need = 0;
         this.deliver(bytes, onPdu, onError);
@@ -101,20 +105,26 @@ export class PduFramer {
     }
   }
 
+  /** Copy `take` bytes of `chunk` at `i` into the partial PDU, growing its buffer by doubling. */
+  private append(chunk: Uint8Array, i: number, take: number): void {
+    const size = this.held + take;
+    if (size > this.buf.length) {
+      const cap = this.need === 0 ? BHS_LENGTH : Math.min(this.need, Math.max(size, this.buf.length * 2, 4096));
+      const next = new Uint8Array(Math.max(cap, size));
+      next.set(this.buf.subarray(0, this.held));
+      this.buf = next;
+    }
+    this.buf.set(chunk.subarray(i, i + take), this.held);
+    this.held = size;
+  }
+
   /** Drop any partial PDU and clear a failure, e.g. to resynchronise at a new boundary. */
   reset(offset = this.offset): void {
-    this.parts = [];
+    this.buf = EMPTY;
     this.held = 0;
     this.need = 0;
     this.failed = undefined;
     this.offset = offset;
-  }
-
-  private join(): Uint8Array {
-    if (this.parts.length === 1) return this.parts[0];
-    const out = concatBytes(this.parts, this.held);
-    this.parts = [out];
-    return out;
   }
 
   /** Validate the BHS at `b[i]` and return the PDU's length on the wire. */

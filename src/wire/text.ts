@@ -122,7 +122,8 @@ export class TextAccumulator {
       this.reset();
       throw new TextError(`continued text exceeds ${MAX_TEXT_LENGTH} bytes`, MAX_TEXT_LENGTH);
     }
-    if (data.length > 0) this.parts.push(data);
+    // Parts kept across PDUs are copied: the caller's bytes may be a view of a reused read buffer.
+    if (data.length > 0) this.parts.push(more ? data.slice() : data);
     if (more) return undefined;
     const all = this.parts.length === 1 ? this.parts[0] : concatBytes(this.parts, this.length);
     this.reset();

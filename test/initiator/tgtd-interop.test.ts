@@ -61,7 +61,8 @@ interface Run {
 
 /** Run `fn` under a capture; then compare the counters with tshark's view of the capture. */
 async function captured(fn: (r: Run) => Promise<void>): Promise<{ r: Run; pdus: TsharkPdu[] }> {
-  const cap = await startCapture({ port: tgtd.port });
+  // A 64 MiB capture buffer: tcpdump on lo drops frames under bursts of small PDUs otherwise.
+  const cap = await startCapture({ port: tgtd.port, bufferKiB: 65536 });
   const bus = new ProbeBus();
   const r: Run = {
     ini: new Initiator({ bus }), bus, stats: new IscsiStats(bus), events: [], disconnects: [],
