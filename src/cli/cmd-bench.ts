@@ -20,6 +20,7 @@ export const BENCH: CommandSpec = {
     time: { type: "string", arg: "S", help: "how long, e.g. 10, 30s, 2m (default 10 s)" },
     rwmix: { type: "string", arg: "PCT", help: "reads in % for randrw and rw (default 70)" },
     verify: { type: "boolean", help: "stamp every block written and check it when read back" },
+    probes: { type: "string", arg: "PATTERN", help: "subscribe a counter to the probes matching PATTERN (e.g. iscsi::: for all) to see what observing costs" },
   },
   positionals: ["URL"],
   required: 1,
@@ -38,13 +39,22 @@ export async function runBench(p: Parsed): Promise<number> {
   if (opts.verify && (rw === "read" || rw === "randread")) throw new UsageError("--verify needs a workload that writes (write, randwrite, randrw, rw)");
   const rig = await commandRig(p.values);
   try {
+    let probeEvents = 0;
+    if (typeof p.values.probes === "string") {
+      try {
+        rig.bus.subscribe(p.values.probes, () => { probeEvents++; });
+      } catch (e) {
+        throw new UsageError(`--probes: ${(e as Error).message}`);
+      }
+    }
     const s = await loginFromUrl(rig, url, p.values, { queueDepth: opts.qd });
     const live = process.stdout.isTTY && !p.values.json;
     const result = await runWorkload(s, { ...opts, onTick: live ? (x) => process.stdout.write(`\r${progressLine(x, opts.seconds)}`) : undefined });
     if (live) process.stdout.write("\r\x1b[K");
     await s.logout();
-    if (p.values.json) printJson(result);
-    else console.log(formatBenchResult(result, url.targetName));
+    const out = typeof p.values.probes === "string" ? { ...result, probes: { pattern: p.values.probes, events: probeEvents } } : result;
+    if (p.values.json) printJson(out);
+    else console.log(formatBenchResult(out, url.targetName));
     return result.errors > 0 || result.verifyMismatches > 0 ? 1 : 0;
   } finally {
     await rig.close();
@@ -71,7 +81,7 @@ function opLines(name: string, r: OpResult, elapsedS: number): string[] {
 }
 
 /** The fio-like summary. */
-export function formatBenchResult(r: WorkloadResult, target: string): string {
+export function formatBenchResult(r: WorkloadResult & { probes?: { pattern: string; events: number } }, target: string): string {
   const bs = r.bs % 1048576 === 0 ? `${r.bs / 1048576}m` : r.bs % 1024 === 0 ? `${r.bs / 1024}k` : `${r.bs}`;
   const cpuPct = (s: number) => ((s / r.elapsedS) * 100).toFixed(1);
   return [
@@ -81,5 +91,6 @@ export function formatBenchResult(r: WorkloadResult, target: string): string {
     `  cpu: usr=${cpuPct(r.cpu.userS)}%, sys=${cpuPct(r.cpu.sysS)}% of one core; ${r.cpu.usPerIo.toFixed(1)} us per I/O`,
     `  errors: ${r.errors}${r.firstError ? ` (first: ${r.firstError})` : ""}, verify mismatches: ${r.verifyMismatches}` +
       (r.unitAttentions ? `, unit attentions retried: ${r.unitAttentions}` : ""),
+    ...(r.probes ? [`  probes ${r.probes.pattern}: ${r.probes.events} events (${si(r.probes.events / r.elapsedS)}/s)`] : []),
   ].join("\n");
 }

@@ -28,6 +28,10 @@ export interface FsmRow<S extends string, E extends string, A extends string> {
 
 export type MachineName = "session" | "conn" | "task";
 
+const STATE_PROBE = {
+  session: "session:state-change", conn: "conn:state-change", task: "task:state-change",
+} as const;
+
 /** Something a machine drives: it holds the state and the producer's probes and clock. */
 export interface FsmHost<S extends string> {
   state: S;
@@ -37,6 +41,8 @@ export interface FsmHost<S extends string> {
 
 export class Machine<S extends string, E extends string, A extends string> {
   private readonly index = new Map<S, Map<E, FsmRow<S, E, A>>>();
+  /** The probe this machine fires, as a constant key (no string built per transition). */
+  readonly stateProbe: "session:state-change" | "conn:state-change" | "task:state-change";
 
   constructor(
     readonly name: MachineName,
@@ -44,6 +50,7 @@ export class Machine<S extends string, E extends string, A extends string> {
     readonly events: readonly E[],
     readonly rows: ReadonlyArray<FsmRow<S, E, A>>,
   ) {
+    this.stateProbe = STATE_PROBE[name];
     for (const s of states) {
       const byEvent = new Map<E, FsmRow<S, E, A>>();
       for (const e of events) {
@@ -80,7 +87,7 @@ export function fire<S extends string, E extends string, A extends string>(
     throw new FsmError(m.name, from, event);
   }
   host.state = row.to;
-  const p = host.probes[`${m.name}:state-change`] as { hasSubscribers: boolean; publish(a: unknown): void };
+  const p = host.probes[m.stateProbe] as { hasSubscribers: boolean; publish(a: unknown): void };
   if (p.hasSubscribers) {
     p.publish({ ref: host, from, to: row.to, event, rfc: row.rfc, detail, t: host.clock.now() });
   }

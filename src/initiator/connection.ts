@@ -8,7 +8,7 @@ import { isIP } from "node:net";
 import { IscsiError, LoginError, NegotiationError, PduError, TaskError, TransportError } from "../errors.js";
 import { fire, post } from "../fsm/fsm.js";
 import { CONNECTION_FSM, type ConnEvent } from "../fsm/connection-fsm.js";
-import { PDU_PROBE_BY_KIND } from "../probe/catalog.js";
+import { PDU_PROBE_KEY } from "../probe/catalog.js";
 import type { ProbeSet } from "../probe/bus.js";
 import type { AnomalyKind, ConnRef, ConnState, DisconnectReason, Ns } from "../probe/types.js";
 import { encodePduVec } from "../wire/encode.js";
@@ -176,7 +176,7 @@ export class Connection implements ConnRef {
     const parts = encodePduVec(pdu, this.digests);
     this.transport.write(parts);
     const gen = this.probes["pdu:send"];
-    const named = this.probes[`pdu:${PDU_PROBE_BY_KIND[pdu.kind]}`];
+    const named = this.probes[PDU_PROBE_KEY[pdu.kind]];
     if (gen.hasSubscribers || named.hasSubscribers) {
       let wireLength = 0;
       for (const p of parts) wireLength += p.length;
@@ -220,7 +220,7 @@ export class Connection implements ConnRef {
   private readonly onPdu = (pdu: Pdu, info: FrameInfo): void => {
     if (this.ended) return;
     const gen = this.probes["pdu:receive"];
-    const named = this.probes[`pdu:${PDU_PROBE_BY_KIND[pdu.kind]}`];
+    const named = this.probes[PDU_PROBE_KEY[pdu.kind]];
     if (gen.hasSubscribers || named.hasSubscribers) {
       const args = { conn: this, pdu, wireLength: info.length, t: this.lastRxT! };
       if (gen.hasSubscribers) gen.publish(args);
@@ -480,7 +480,7 @@ export class Connection implements ConnRef {
   }
 
   anomaly(kind: AnomalyKind, detail: string, itt?: number, expected?: number, got?: number): void {
-    const p = this.probes[`anomaly:${kind}`];
+    const p = this.probes[ANOMALY_PROBE[kind]];
     if (p.hasSubscribers) p.publish({ conn: this, kind, detail, itt, expected, got, t: this.clock.now() });
   }
 
@@ -503,6 +503,13 @@ export class Connection implements ConnRef {
     this.timers.clear();
   }
 }
+
+/** anomaly:<kind> probe keys as constants. */
+const ANOMALY_PROBE = Object.fromEntries(
+  (["statsn-gap", "datasn-gap", "r2tsn-gap", "unknown-itt", "duplicate-itt", "expcmdsn-backwards", "maxcmdsn-invalid",
+    "header-digest-error", "data-digest-error", "data-out-beyond-r2t", "data-in-offset", "nop-unanswered", "reject", "malformed"] as const)
+    .map((k) => [k, `anomaly:${k}`]),
+) as { [K in AnomalyKind]: `anomaly:${K}` };
 
 /** RFC 7143 §11.15.1 Logout Response codes. */
 const LOGOUT_RESPONSE: Record<number, string> = {

@@ -39,6 +39,8 @@ export interface ScsiRequest {
   data?: Uint8Array;
   /** LBA for probes and the recorder, when the caller knows it. */
   lba?: bigint;
+  /** For reads: put the data here (at least `length` bytes) instead of a new buffer. */
+  into?: Uint8Array;
   timeoutMs?: number;
 }
 
@@ -289,7 +291,7 @@ export class Session implements SessionRef, TaskOwner {
     return new Promise<ScsiResult>((resolve, reject) => {
       const init: TaskInit = {
         lunField, lun, cdb, dir: req.dir, length: req.length ?? req.data?.length ?? 0,
-        writeData: req.data, lba: req.lba, timeoutMs: req.timeoutMs ?? this.timeouts.commandMs,
+        writeData: req.data, lba: req.lba, timeoutMs: req.timeoutMs ?? this.timeouts.commandMs, into: req.into,
       };
       const task = new Task(this, init, (r) => (r instanceof TaskError ? reject(r) : resolve(r)));
       task.move("queue");

@@ -69,6 +69,8 @@ export interface TaskInit {
   writeData: Uint8Array | undefined;
   lba: bigint | undefined;
   timeoutMs: number;
+  /** The caller's buffer for read data. */
+  into?: Uint8Array;
 }
 
 export class Task implements TaskRef {
@@ -95,6 +97,7 @@ export class Task implements TaskRef {
   r2tWaitNs = 0n;
   private waitFromT: Ns | undefined;
   private readBuf: Uint8Array | undefined;
+  private readonly into: Uint8Array | undefined;
   private received = 0;
   private expDataSN = 0;
   private expR2TSN = 0;
@@ -114,6 +117,10 @@ export class Task implements TaskRef {
     this.writeData = init.writeData;
     this.lba = init.lba;
     this.timeoutMs = init.timeoutMs;
+    if (init.into && init.into.length < init.length) {
+      throw new RangeError(`read buffer of ${init.into.length} bytes is shorter than the ${init.length} expected`);
+    }
+    this.into = init.into;
     this.queuedT = owner.clock.now();
   }
 
@@ -241,7 +248,7 @@ export class Task implements TaskRef {
       }
       this.firstData(this.clock.now(), d.bufferOffset, n);
       // Copied: the Data-In is a view of the connection's read buffer, reused on the next read.
-      this.readBuf ??= allocReadBuffer(this.length);
+      this.readBuf ??= this.into ?? allocReadBuffer(this.length);
       this.readBuf.set(d.data, d.bufferOffset);
       this.received += n;
     }

@@ -213,6 +213,16 @@ export const PDU_PROBE_BY_KIND = {
 
 type PduProbeName = (typeof PDU_PROBE_BY_KIND)[keyof typeof PDU_PROBE_BY_KIND];
 
+/** The probe key of each PDU kind, as constants (a key built per PDU would be hashed per PDU). */
+export const PDU_PROBE_KEY: { readonly [K in keyof typeof PDU_PROBE_BY_KIND]: `pdu:${(typeof PDU_PROBE_BY_KIND)[K]}` } = {
+  "nop-out": "pdu:nop-out", "scsi-command": "pdu:scsi-command", "task-request": "pdu:task-command",
+  "login-request": "pdu:login-command", "text-request": "pdu:text-command", "data-out": "pdu:data-out",
+  "logout-request": "pdu:logout-command", "snack": "pdu:snack", "nop-in": "pdu:nop-in",
+  "scsi-response": "pdu:scsi-response", "task-response": "pdu:task-response", "login-response": "pdu:login-response",
+  "text-response": "pdu:text-response", "data-in": "pdu:data-in", "logout-response": "pdu:logout-response",
+  "r2t": "pdu:r2t", "async-message": "pdu:async-message", "reject": "pdu:reject", "vendor": "pdu:vendor",
+};
+
 /** Every probe's arguments, keyed `function:name`. */
 export type ProbeArgsMap = {
   "session:state-change": StateChangeArgs<SessionRef, SessionState>;

@@ -3,8 +3,8 @@
  * BHS (48) + TotalAHSLength*4 + header digest + DataSegmentLength + padding + data digest.
  *
  * Memory: bytes of a PDU that spans chunks are copied into a buffer that grows with what has
- * arrived (doubling, never past the PDU's length), so what is held is what was received,
- * never what a header claims; a DataSegmentLength above `maxDataSegmentLength` is refused as
+ * arrived (taken whole up to 1 MiB, then doubling, never past the PDU's length), so what is
+ * held is at most 1 MiB more than what was received, never what a header claims; a DataSegmentLength above `maxDataSegmentLength` is refused as
  * soon as the BHS is in. Because partial PDUs are copied, the caller may reuse its chunk
  * buffer after `push()` returns; a PDU that arrived whole in one chunk is passed as a view of
  * that chunk, valid while the caller's chunk is (copy what you keep).
@@ -17,6 +17,8 @@ import { isKnownOpcode, OPCODE_MASK } from "./opcodes.js";
 import type { DigestOptions, Pdu } from "./types.js";
 
 const EMPTY = new Uint8Array(0);
+/** A partial PDU up to this length gets its whole buffer at once. */
+const EAGER = 1 << 20;
 
 /** Options of {@link PduFramer}. All may be changed between PDUs (e.g. digests after login). */
 export interface FramerOptions extends DigestOptions {
@@ -109,7 +111,9 @@ export class PduFramer {
   private append(chunk: Uint8Array, i: number, take: number): void {
     const size = this.held + take;
     if (size > this.buf.length) {
-      const cap = this.need === 0 ? BHS_LENGTH : Math.min(this.need, Math.max(size, this.buf.length * 2, 4096));
+      // Up to 1 MiB is taken at once (a Data-In of 256 KiB would otherwise be copied seven
+      // times while doubling); beyond that the buffer doubles, following what has arrived.
+      const cap = this.need === 0 ? BHS_LENGTH : Math.min(this.need, Math.max(size, this.buf.length * 2, EAGER));
       const next = new Uint8Array(Math.max(cap, size));
       next.set(this.buf.subarray(0, this.held));
       this.buf = next;

@@ -133,6 +133,7 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
     const base = o.verify ? w * slice : 0;
     const span = o.verify ? slice : Math.floor(totalBlocks / per) * per;
     const gens = new Map<number, number>();
+    const into = new Uint8Array(o.bs); // each worker reads into its own buffer, again and again
     let seq = 0;
     while (process.hrtime.bigint() < end) {
       const isRead = mix === 100 || (mix > 0 && Math.random() * 100 < mix);
@@ -151,11 +152,12 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
       const cdb = lba + per - 1 <= 0xffffffff && per <= 0xffff
         ? (isRead ? read10Cdb(lba, per) : write10Cdb(lba, per)) : (isRead ? read16Cdb(BigInt(lba), per) : write16Cdb(BigInt(lba), per));
       try {
-        let r = await s.scsi(o.lun, cdb, { dir: isRead ? "read" : "write", length: o.bs, data, lba: BigInt(lba) });
+        const req = { dir: isRead ? "read" as const : "write" as const, length: o.bs, data, lba: BigInt(lba), into: isRead ? into : undefined };
+        let r = await s.scsi(o.lun, cdb, req);
         // A UNIT ATTENTION reports an event (reset, reconnect), not this I/O's failure: send it again.
         for (let retry = 0; retry < 3 && isUnitAttention(r.status, r.sense); retry++) {
           unitAttentions++;
-          r = await s.scsi(o.lun, cdb, { dir: isRead ? "read" : "write", length: o.bs, data, lba: BigInt(lba) });
+          r = await s.scsi(o.lun, cdb, req);
         }
         if (r.response !== 0 || r.status !== 0) throw new Error(`${describeStatus(r.response, r.status, r.sense ? decodeSense(r.sense) : undefined)} at LBA ${lba}`);
         if (isRead && o.verify && gens.has(lba)) {

@@ -1,0 +1,101 @@
+/**
+ * `iscsiscope bench` against libiscsi's `iscsi-perf` on the same private tgtd, in the same
+ * run, alternating, each a separate process: 4 KiB random read at QD32, 4 KiB random read at
+ * QD1, 1 MiB sequential read at QD4; ours once with nothing subscribed and once with every
+ * probe subscribed (a counting subscriber on `iscsi:::`). Prints IOPS, MB/s, CPU per I/O and
+ * the ratios. CPU of iscsi-perf is read from /proc while it runs (user+system ticks).
+ */
+import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { startTgtd } from "../../src/cli/peers/tgtd.js";
+import { repoRoot } from "../helpers/paths.js";
+import { table } from "./measure.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const IQN = "iqn.2026-11.io.iscsiscope.bench:disk";
+const BIN = join(repoRoot, "dist", "src", "cli", "iscsiscope.js");
+
+interface Config { name: string; random: boolean; qd: number; bs: number }
+const CONFIGS: Config[] = [
+  { name: "4 KiB randread QD32", random: true, qd: 32, bs: 4096 },
+  { name: "4 KiB randread QD1", random: true, qd: 1, bs: 4096 },
+  { name: "1 MiB seqread QD4", random: false, qd: 4, bs: 1 << 20 },
+];
+
+interface Sample { iops: number; mbps: number; cpuUsPerIo: number }
+
+/** CPU seconds (user+system) of a process, from /proc/PID/stat, 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+function iscsiPerf(url: string, c: Config): Promise<Sample> {
+  const args = [...(c.random ? ["-r"] : []), "-m", String(c.qd), "-b", String(c.bs / 512), "-t", String(SECONDS), url];
+  return new Promise((resolve, reject) => {
+    const child = spawn("iscsi-perf", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let cpu = 0;
+    child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
+    const poll = setInterval(() => { cpu = Math.max(cpu, cpuSeconds(child.pid!)); }, 50);
+    child.on("close", () => {
+      clearInterval(poll);
+      const m = [...out.replace(/\r/g, "\n").matchAll(/iops average (\d+) \((\d+) MB\/s\)/g)].pop();
+      if (!m) return reject(new Error(`iscsi-perf printed no average: ${out.slice(-300)}`));
+      const iops = Number(m[1]);
+      resolve({ iops, mbps: (iops * c.bs) / 1e6, cpuUsPerIo: (cpu * 1e6) / (iops * SECONDS) });
+    });
+  });
+}
+
+function ours(url: string, c: Config, probes: boolean): Promise<Sample> {
+  const args = [BIN, "bench", url, "--rw", c.random ? "randread" : "read", "--bs", String(c.bs), "--qd", String(c.qd),
+    "--time", String(SECONDS), "--json", ...(probes ? ["--probes", "iscsi:::"] : [])];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`iscsiscope bench failed: ${stderr || err.message}`));
+      const r = JSON.parse(stdout) as { read: { iops: number; bw: number }; cpu: { usPerIo: number } };
+      resolve({ iops: r.read.iops, mbps: r.read.bw / 1e6, cpuUsPerIo: r.cpu.usPerIo });
+    });
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+export async function benchInitiator(): Promise<void> {
+  const tgtd = await startTgtd();
+  try {
+    await tgtd.addTarget({ iqn: IQN, luns: [{ size: "1G" }] });
+    const url = `iscsi://127.0.0.1:${tgtd.port}/${IQN}/1`;
+    const rows: Array<Array<string | number>> = [];
+    for (const c of CONFIGS) {
+      const lib: Sample[] = [];
+      const none: Sample[] = [];
+      const all: Sample[] = [];
+      for (let r = 0; r < ROUNDS; r++) {
+        lib.push(await iscsiPerf(url, c));
+        none.push(await ours(url, c, false));
+        all.push(await ours(url, c, true));
+      }
+      const m = (xs: Sample[], k: keyof Sample) => median(xs.map((x) => x[k]));
+      const base = m(lib, "iops");
+      for (const [tool, xs] of [["iscsi-perf (libiscsi)", lib], ["iscsiscope, nothing subscribed", none], ["iscsiscope, every probe subscribed", all]] as const) {
+        rows.push([c.name, tool, Math.round(m(xs, "iops")), m(xs, "mbps").toFixed(1), m(xs, "cpuUsPerIo").toFixed(1), (m(xs, "iops") / base).toFixed(2)]);
+      }
+      rows.push([c.name, "every probe vs nothing: IOPS", "", "", "", `${(((m(all, "iops") / m(none, "iops")) - 1) * 100).toFixed(1)}%`]);
+    }
+    table(`Initiator against libiscsi's iscsi-perf on one tgtd (file LUN), ${SECONDS} s x ${ROUNDS} rounds each, medians; tgtd shares the two cores`,
+      ["workload", "initiator", "IOPS", "MB/s", "CPU us/IO", "vs libiscsi"], rows);
+  } finally {
+    await tgtd.stop();
+  }
+}
