@@ -280,6 +280,9 @@ export class Negotiation {
     if (def.obsolete) answer = "Reject"; // RFC 7143 §13.25
     else if (isIrrelevant(def, (k) => (k === "SessionType" ? this.sessionType : this.#resolved(k)))) answer = "Irrelevant";
     else ({ answer, result } = answerProposal(def, this.#mine.get(def.name) ?? def.default!, value));
+    // §6.2.2 lets us omit the answer to AND=No and OR=Yes (the offer decides), but answering
+    // is allowed and some targets wait for it before they set T: answer anyway.
+    if (answer === undefined && result !== undefined && (def.result === "And" || def.result === "Or")) answer = result;
     if (answer !== undefined) this.#queue(def.name, answer);
     if (result !== undefined) this.#active.set(def.name, result);
     this.#record("target", def, { offered: value, answered: answer, result });

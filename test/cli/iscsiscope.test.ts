@@ -31,10 +31,17 @@ interface Out {
 
 function iscsiscope(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Out> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...coverageEnv(), ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** Under `npm test`, the CLI processes note their probes too (test/helpers/probe-coverage-hook.ts). */
+function coverageEnv(): NodeJS.ProcessEnv {
+  if (!process.env.ISCSISCOPE_PROBE_COVERAGE) return {};
+  const hook = join(repoRoot, "dist", "test", "helpers", "probe-coverage-hook.js");
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${hook}`.trim() };
 }
 
 /** One line on stderr, a non-zero exit, no stack trace. */

@@ -22,6 +22,9 @@ interface Rig {
   states: string[];
   disconnects: DisconnectArgs[];
   anomalies: string[];
+  /** Count of each PDU probe that fired ("pdu:reject": 1, ...), and the timers that ran out. */
+  pdus: Map<string, number>;
+  timers: string[];
   opts(extra?: Partial<SessionOptions>): SessionOptions;
 }
 
@@ -30,7 +33,7 @@ async function rig(t: { after(fn: () => unknown): void }, opts: FakeTargetOption
   const bus = new ProbeBus();
   const ini = new Initiator({ bus });
   const r: Rig = {
-    target, ini, bus, states: [], disconnects: [], anomalies: [],
+    target, ini, bus, states: [], disconnects: [], anomalies: [], pdus: new Map(), timers: [],
     opts: (extra = {}) => ({
       targetName: DEFAULT_TARGET_NAME, portals: [{ host: "127.0.0.1", port: target.port }],
       timeouts: { nopIntervalMs: 0, ...extra.timeouts }, ...extra,
@@ -40,6 +43,8 @@ async function rig(t: { after(fn: () => unknown): void }, opts: FakeTargetOption
   bus.subscribe("conn:state-change", (a) => { const x = a as { rfc: string; from: string; to: string }; r.states.push(`conn ${x.rfc} ${x.from}->${x.to}`); });
   bus.on("conn:disconnect", (a) => { r.disconnects.push(a); });
   bus.subscribe("anomaly:*", (a) => { r.anomalies.push((a as { kind: string }).kind); });
+  bus.subscribe("iscsi::pdu:*", (_a, p) => { if (p.name !== "send" && p.name !== "receive") r.pdus.set(p.key, (r.pdus.get(p.key) ?? 0) + 1); });
+  bus.on("timer:expire", (a) => { r.timers.push(a.timer); });
   t.after(async () => {
     await ini.close();
     await target.stop();
@@ -61,6 +66,7 @@ test("fake target: a Reject of a SCSI command ends it with ERR_TASK_REJECTED and
   r.target.once("scsi-command", (_pdu, ctx) => ctx.reject(0x09));
   await assert.rejects(s.read(1, 0, 8), (e: unknown) => e instanceof TaskError && e.code === "ERR_TASK_REJECTED" && /Invalid PDU field/.test(e.message));
   assert.ok(r.anomalies.includes("reject"));
+  assert.equal(r.pdus.get("pdu:reject"), 1, "one Reject on the bus");
   assert.equal((await s.read(1, 0, 8)).length, 4096, "the session goes on");
 });
 
@@ -79,6 +85,7 @@ test("fake target: Async 'drop connection' fails the connection, the session rec
   const data = await pending;
   assert.deepEqual([...data.subarray(0, 4)], [7, 7, 7, 7]);
   assert.equal(r.disconnects[0].reason, "target-drop-connection");
+  assert.equal(r.pdus.get("pdu:async-message"), 1);
   assert.match(r.disconnects[0].detail, /Time2Wait 0 s, Time2Retain 5 s/);
   for (const step of ["conn T15 LOGGED_IN->CLEANUP_WAIT", "session N5 LOGGED_IN->FAILED", "conn M1 CLEANUP_WAIT->FREE", "session N4 FAILED->LOGGED_IN"]) {
     assert.ok(r.states.includes(step), `${step} in ${r.states.join(", ")}`);
@@ -115,6 +122,8 @@ test("fake target: a stalled command is aborted (ABORT TASK) after its timeout; 
   assert.ok(err instanceof TaskError && err.code === "ERR_TASK_ABORTED", String(err));
   assert.equal(r.target.log.received("task-request").length, 1);
   assert.equal(r.disconnects.length, 0, "an answered abort keeps the connection");
+  assert.deepEqual(r.timers, ["command"]);
+  assert.deepEqual([r.pdus.get("pdu:task-command"), r.pdus.get("pdu:task-response")], [1, 1]);
 });
 
 test("fake target: when ABORT TASK and LU RESET go unanswered the connection drops with task-escalation", async (t) => {
@@ -124,6 +133,7 @@ test("fake target: when ABORT TASK and LU RESET go unanswered the connection dro
   const err = await s.scsi(1, read10Cdb(0, 1), { dir: "read", length: 512, timeoutMs: 200 }).catch((e: unknown) => e);
   assert.ok(err instanceof TaskError, String(err));
   assert.equal(r.disconnects[0]?.reason, "task-escalation");
+  assert.deepEqual(r.timers.slice(0, 3), ["command", "abort", "lu-reset"], "the escalation's timers, in order");
   assert.match(r.disconnects[0].detail, /ABORT TASK and LOGICAL UNIT RESET/);
 });
 
@@ -133,6 +143,8 @@ test("fake target: an unanswered NOP-Out ping ends the connection with nop-timeo
   r.target.stall("nop-out");
   await until(() => r.disconnects.length >= 1);
   assert.equal(r.disconnects[0].reason, "nop-timeout");
+  assert.ok(r.timers.includes("nop"));
+  assert.ok((r.pdus.get("pdu:nop-out") ?? 0) >= 1, "the ping went out");
   assert.match(r.disconnects[0].detail, /NOP-Out ping not answered within 0\.2 s; last receive 0\.\d s ago/);
   assert.ok(r.disconnects[0].sinceLastRxNs !== null && r.disconnects[0].sinceLastRxNs >= 350_000_000n);
 });
@@ -222,4 +234,80 @@ test("fake target: one-way and mutual CHAP log in; a wrong secret is refused by 
     (e: unknown) => e instanceof LoginError && /0x0201 Authentication failure/.test(e.message) && !/wrong-secret/.test(e.message));
   await assert.rejects(r.ini.login(r.opts({ auth: { chap: { user: "alice", secret: "alice-secret-123" }, mutual: { user: "tgt", secret: "not-the-target-000" } } })),
     (e: unknown) => e instanceof Error && /CHAP_RSP_BAD/.test(e.message) && !/not-the-target/.test(e.message));
+});
+
+test("fake target: a corrupted data digest ends the connection with data-digest-error", async (t) => {
+  const r = await rig(t, { params: { DataDigest: "CRC32C" } });
+  const s = await r.ini.login(r.opts({ params: { DataDigest: "CRC32C,None" }, timeouts: { replacementMs: 300 } }));
+  assert.equal(s.params?.dataDigest, true);
+  r.target.corruptNextDataDigest(r.target.connection!);
+  await s.read(1, 0, 8).catch(() => undefined);
+  await until(() => r.disconnects.length >= 1);
+  assert.equal(r.disconnects[0].reason, "data-digest-error");
+  assert.ok(r.anomalies.includes("data-digest-error"));
+});
+
+test("fake target: a Data-In at the wrong Buffer Offset is a protocol error with a data-in-offset anomaly", async (t) => {
+  const r = await rig(t);
+  const s = await r.ini.login(r.opts({ params: { MaxRecvDataSegmentLength: 4096 }, timeouts: { replacementMs: 300 } }));
+  r.target.wrongBufferOffset(512, r.target.connection!);
+  await s.read(1, 0, 64).catch(() => undefined);
+  await until(() => r.disconnects.length >= 1);
+  assert.equal(r.disconnects[0].reason, "protocol-error");
+  assert.ok(r.anomalies.includes("data-in-offset"));
+});
+
+test("fake target: a status for an ITT with nothing outstanding is an unknown-itt anomaly; the session goes on", async (t) => {
+  const r = await rig(t);
+  const s = await r.ini.login(r.opts());
+  r.target.once("scsi-command", (_pdu, ctx) => ctx.respond({ kind: "scsi-response", itt: 0xdead0001 }, { kind: "scsi-response" }));
+  await s.testUnitReady(1);
+  assert.deepEqual(r.anomalies, ["unknown-itt"]);
+  await s.testUnitReady(1);
+});
+
+test("fake target: ExpCmdSN going backwards and a MaxCmdSN below ExpCmdSN - 1 are anomalies, and ignored", async (t) => {
+  const r = await rig(t);
+  const s = await r.ini.login(r.opts());
+  await s.testUnitReady(1);
+  const exp = s.expCmdSN;
+  r.target.once("scsi-command", (_pdu, ctx) => ctx.respond({ kind: "nop-in", itt: 0xffffffff, expCmdSN: exp - 1, maxCmdSN: exp + 40 }, { kind: "scsi-response" }));
+  await s.testUnitReady(1);
+  r.target.once("scsi-command", (_pdu, ctx) => ctx.respond({ kind: "nop-in", itt: 0xffffffff, expCmdSN: exp + 10, maxCmdSN: exp }, { kind: "scsi-response" }));
+  await s.testUnitReady(1);
+  assert.deepEqual(r.anomalies, ["expcmdsn-backwards", "maxcmdsn-invalid"]);
+  assert.ok(s.expCmdSN >= exp, "ExpCmdSN never went back");
+  await s.testUnitReady(1);
+});
+
+test("fake target: an R2T with the wrong R2TSN is a protocol error with an r2tsn-gap anomaly", async (t) => {
+  const r = await rig(t, { params: { InitialR2T: "Yes", ImmediateData: "No" } });
+  const s = await r.ini.login(r.opts({ timeouts: { replacementMs: 300 } }));
+  r.target.once("scsi-command", (_pdu, ctx) => ctx.respond({ kind: "r2t", r2tSN: 3, bufferOffset: 0, desiredDataTransferLength: 512 }));
+  await s.write(1, 0, new Uint8Array(512)).catch(() => undefined);
+  await until(() => r.disconnects.length >= 1);
+  assert.equal(r.disconnects[0].reason, "protocol-error");
+  assert.match(r.disconnects[0].detail, /R2TSN 3, expected 0/);
+  assert.ok(r.anomalies.includes("r2tsn-gap"));
+});
+
+test("fake target: a target NOP-In ping is answered, and an unsolicited one is not", async (t) => {
+  const r = await rig(t);
+  await r.ini.login(r.opts());
+  const reply = await r.target.ping(r.target.connection!, new Uint8Array([1, 2, 3, 4]));
+  assert.deepEqual([reply.itt, [...reply.data]], [0xffffffff, [1, 2, 3, 4]], "answered with ITT 0xffffffff and the ping data");
+  assert.ok((r.pdus.get("pdu:nop-in") ?? 0) >= 1);
+});
+
+test("fake target: a vendor-specific PDU from the target is noted (pdu:vendor) and ignored", async (t) => {
+  const r = await rig(t);
+  const s = await r.ini.login(r.opts());
+  const vendor = new Uint8Array(48);
+  vendor[0] = 0x3c;
+  vendor[1] = 0x80;
+  vendor.fill(0xff, 16, 20);
+  r.target.sendGarbage(r.target.connection!, vendor);
+  await s.testUnitReady(1);
+  assert.equal(r.pdus.get("pdu:vendor"), 1);
+  assert.equal(r.disconnects.length, 0);
 });

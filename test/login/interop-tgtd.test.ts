@@ -97,9 +97,9 @@ test("tgtd-tuned: a T=0 answer with tgtd's declaration, our answers to its offer
   n.receive(first.pairs);
   assertSameResults(n, first.pairs);
   assert.deepEqual(n.offer("operational"), [
-    ["DefaultTime2Wait", "5"], ["MaxOutstandingR2T", "1"], ["ErrorRecoveryLevel", "0"],
-    ["IFMarker", "Reject"], ["OFMarker", "Reject"], ["MaxConnections", "1"],
-  ]);
+    ["ImmediateData", "No"], ["DefaultTime2Wait", "5"], ["MaxOutstandingR2T", "1"], ["ErrorRecoveryLevel", "0"],
+    ["IFMarker", "Reject"], ["OFMarker", "Reject"], ["MaxConnections", "1"], ["DataPDUInOrder", "Yes"], ["DataSequenceInOrder", "Yes"],
+  ], "ImmediateData=No and the OR=Yes keys need no answer (RFC 7143 §6.2.2) but get one: some targets wait for it");
   const second = pdu(t, "target response", 2);
   assert.deepEqual(second.pairs, []);
   n.receive(second.pairs);

@@ -148,14 +148,15 @@ test("Negotiation: keys the target offers are answered by their result function"
     ["MaxOutstandingR2T", "4"], // Min(1, 4)
     ["ErrorRecoveryLevel", "2"], // Min(0, 2)
     ["DataPDUInOrder", "No"], // Yes OR No
-    ["DataSequenceInOrder", "Yes"], // OR with Yes: outcome Yes, no answer needed (§6.2.2)
-    ["ImmediateData", "No"], // AND with No: outcome No, no answer needed
+    ["DataSequenceInOrder", "Yes"], // OR with Yes: outcome Yes; the answer is optional (§6.2.2), we give it
+    ["ImmediateData", "No"], // AND with No: outcome No; likewise answered
     ["TaskReporting", "FastAbort,ResponseFence,RFC3720"], // we only do RFC3720
     ["iSCSIProtocolLevel", "2"], // Min(1, 2)
     ["MaxConnections", "0"], // inadmissible: Reject
   ]);
   const answers: TextPair[] = [
     ["DefaultTime2Wait", "5"], ["MaxOutstandingR2T", "1"], ["ErrorRecoveryLevel", "0"], ["DataPDUInOrder", "Yes"],
+    ["DataSequenceInOrder", "Yes"], ["ImmediateData", "No"],
     ["TaskReporting", "RFC3720"], ["iSCSIProtocolLevel", "1"], ["MaxConnections", "Reject"],
   ];
   assert.deepEqual(n.pendingAnswers(), answers);
