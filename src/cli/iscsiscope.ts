@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * `iscsiscope COMMAND ...`: discover, inq, luns, bench, demo.
+ * `iscsiscope COMMAND ...`: discover, inq, luns, bench, demo, daemon, login, logout, list.
  */
 import { BENCH, runBench } from "./cmd-bench.js";
+import { DAEMON, LIST, LOGIN, LOGOUT, runDaemon, runList, runLogin, runLogout } from "./cmd-daemon.js";
 import { DEMO, runDemo } from "./cmd-demo.js";
 import { DISCOVER, INQ, LUNS, runDiscover, runInq, runLuns } from "./cmd-query.js";
 import { exitWith, pickCommand, report, runCommand, type Command } from "./main.js";
@@ -13,6 +14,10 @@ const COMMANDS: Command[] = [
   { spec: LUNS, run: runLuns },
   { spec: BENCH, run: runBench },
   { spec: DEMO, run: runDemo },
+  { spec: DAEMON, run: runDaemon },
+  { spec: LOGIN, run: runLogin },
+  { spec: LOGOUT, run: runLogout },
+  { spec: LIST, run: runList },
 ];
 
 function usage(): string {
