@@ -58,8 +58,12 @@ function toolVersion(): string {
   }
 }
 
+const hr0 = process.hrtime.bigint();
+const epoch0 = BigInt(Date.now()) * 1_000_000n;
+
+/** Wall clock at start-up advanced by the monotonic clock: ns resolution, never backwards (like the initiator's). */
 function systemNow(): Ns {
-  return BigInt(Date.now()) * 1_000_000n;
+  return epoch0 + (process.hrtime.bigint() - hr0);
 }
 
 function checkOptions(o: RecorderOptions): void {
@@ -218,13 +222,14 @@ export class Recorder extends EventEmitter {
 
   /**
    * Post everything queued and resolve when the writer has committed it. Rejects with the
-   * RecordError that stopped the recorder, if any.
+   * RecordError that stopped the recorder, if any, or ERR_RECORD_CLOSED after close().
    *
    * @example
    * await rec.flush(); // every event so far is in the file
    */
   flush(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new RecordError("ERR_RECORD_CLOSED", this.file, `recorder for ${this.file} is closed`));
     this.flushNow();
     const seq = this.queue.lastSeq;
     if (this.acked >= seq) return Promise.resolve();

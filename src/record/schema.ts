@@ -215,6 +215,7 @@ CREATE TABLE snapshots (
 CREATE INDEX snapshots_by_time ON snapshots(recording_id, t);
 CREATE TABLE counters (
   snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+  seq INTEGER NOT NULL,
   module TEXT NOT NULL,
   instance INTEGER NOT NULL,
   name TEXT NOT NULL,
@@ -223,7 +224,8 @@ CREATE TABLE counters (
   snaptime INTEGER NOT NULL,
   data TEXT NOT NULL,
   hist TEXT,
-  PRIMARY KEY (snapshot_id, name)
+  PRIMARY KEY (snapshot_id, seq),
+  UNIQUE (snapshot_id, name)
 ) WITHOUT ROWID;
 CREATE TABLE drops (
   recording_id INTEGER NOT NULL REFERENCES recordings(id),

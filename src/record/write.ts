@@ -48,7 +48,7 @@ function prepare(db: Database.Database) {
     anomaly: s("anomalies", "recording_id, session_id, connection_id, kind, detail, itt, expected, got, t"),
     recovery: s("recoveries", "recording_id, session_id, attempt, delay_ms, reason, t"),
     snapshot: s("snapshots", "recording_id, t"),
-    counter: s("counters", "snapshot_id, module, instance, name, class, crtime, snaptime, data, hist"),
+    counter: s("counters", "snapshot_id, seq, module, instance, name, class, crtime, snaptime, data, hist"),
     drops: s("drops", "recording_id, probe, count, first_t, last_t", `ON CONFLICT (recording_id, probe) DO UPDATE SET
       count = excluded.count, first_t = min(first_t, excluded.first_t), last_t = max(last_t, excluded.last_t)`),
   };
@@ -201,8 +201,8 @@ export class RecordingWriter {
 
   private snapshot(t: bigint, kstats: Kstat[]): void {
     const id = this.st.snapshot.run(this.recordingId, t).lastInsertRowid;
-    for (const k of kstats) {
-      this.st.counter.run(id, k.module, k.instance, k.name, k.class, Math.round(k.crtime), Math.round(k.snaptime),
+    for (const [seq, k] of kstats.entries()) {
+      this.st.counter.run(id, seq, k.module, k.instance, k.name, k.class, Math.round(k.crtime), Math.round(k.snaptime),
         stringifyJson(k.data), k.hist === undefined ? null : stringifyJson(k.hist as never));
     }
   }
