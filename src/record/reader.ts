@@ -65,8 +65,8 @@ export function openRecording(file: string): RecordingDb {
   return db;
 }
 
-/** Keys that stay bigint: times, durations, LBAs. */
-const BIG_KEY = /^(t|lba)$|T$|Ns$/;
+/** Keys that stay bigint: times, durations, LBAs (camelCase `queuedT`, `r2tWaitNs` or the columns' `queued_t`, `r2t_wait_ns`). */
+const BIG_KEY = /^(t|lba)$|T$|Ns$|_t$|_ns$/;
 
 /** A raw row (safe integers) as a typed row: bigints become numbers except times, durations and LBAs. */
 export function typedRow<T>(raw: unknown): T {

@@ -11,7 +11,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { RecordError } from "../errors.js";
 import type { MainMessage, WorkerMessage } from "./layout.js";
-import { migrate } from "./schema.js";
+import { checkSchema, migrate } from "./schema.js";
 import { RecordingWriter } from "./write.js";
 
 /** What the main side passes to the worker. */
@@ -48,6 +48,7 @@ function liveWriter(db: Database.Database, host: string): number | undefined {
 function open(init: WorkerInit): { db: Database.Database; writer: RecordingWriter } {
   const db = new Database(init.file);
   try {
+    checkSchema(db, init.file); // before anything is written: a refused file stays as it was
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     migrate(db, init.file);
