@@ -112,6 +112,10 @@ export type RecordErrorCode =
  * A flight-recorder failure. `file` names the database; for ERR_RECORD_SCHEMA,
  * `foundVersion` is the file's schema version and `supportedVersion` the newest this
  * build knows.
+ *
+ * @example
+ * try { await Recorder.open(bus, "run.sqlite"); }
+ * catch (e) { if (e instanceof RecordError && e.code === "ERR_RECORD_SCHEMA") console.error(e.message); }
  */
 export class RecordError extends IscsiError {
   declare readonly code: RecordErrorCode;

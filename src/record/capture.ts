@@ -42,6 +42,12 @@ const REDACTED = "<redacted>";
 
 type Handler = (a: never, p: Probe<AnyProbeArgs>) => void;
 
+/**
+ * @example
+ * const detach = new ProbeCapture(queue, { pdus: true }).attach(bus, "initiator");
+ * // ... probes fire, records queue up ...
+ * detach();
+ */
 export class ProbeCapture {
   private readonly sessions = new Map<number, SessionIds>();
   private readonly taskIds = new WeakMap<TaskRef, number>();

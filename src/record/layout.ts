@@ -25,7 +25,12 @@ export interface RecordLayout {
 
 const STATE_FIELDS = [["from", "sym"], ["to", "sym"], ["event", "sym"], ["rfc", "sym"], ["detail", "str"], ["t", "big"]] as const;
 
-/** Record kinds, numbered from 1 (0 never appears in a batch). */
+/**
+ * Record kinds, numbered from 1 (0 never appears in a batch).
+ *
+ * @example
+ * LAYOUT_BY_KIND[KIND.task]?.fields.length; // 23
+ */
 export const KIND = {
   session: 1, conn: 2, sessionState: 3, connState: 4, taskState: 5, disconnect: 6, loginStart: 7, loginKey: 8,
   loginResult: 9, task: 10, pdu: 11, anomaly: 12, recovery: 13, snapshot: 14, drops: 15,
@@ -99,7 +104,13 @@ export const LAYOUT_BY_KIND: ReadonlyArray<RecordLayout | undefined> = (() => {
 /** The most slots any record takes, its kind slot included. */
 export const MAX_SLOTS = 1 + Math.max(...Object.values(LAYOUT).map((l) => l.fields.length));
 
-/** Position of each field in a record of `kind`, for reading decoded values by name. */
+/**
+ * Position of each field in a record of `kind`, for reading decoded values by name.
+ *
+ * @example
+ * const f = fieldIndex("task");
+ * const lba = values[f.lba];
+ */
 export function fieldIndex<K extends KindName>(kind: K): Record<string, number> {
   return Object.fromEntries(LAYOUT[kind].fields.map(([name], i) => [name, i]));
 }

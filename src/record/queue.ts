@@ -22,6 +22,12 @@ export interface DropCount {
   lastT: Ns;
 }
 
+/**
+ * @example
+ * const q = new RecordQueue(65536, 4096, (batch) => worker.postMessage({ type: "batch", batch }));
+ * if (q.begin("iscsi:initiator:anomaly:reject", KIND.anomaly, t)) { q.int(connId); ... } // slots in layout order
+ * q.postBatch();                                                                            // on the flush timer
+ */
 export class RecordQueue {
   /** Records accepted and not yet acknowledged by the writer. */
   pending = 0;

@@ -68,7 +68,12 @@ export function openRecording(file: string): RecordingDb {
 /** Keys that stay bigint: times, durations, LBAs (camelCase `queuedT`, `r2tWaitNs` or the columns' `queued_t`, `r2t_wait_ns`). */
 const BIG_KEY = /^(t|lba)$|T$|Ns$|_t$|_ns$/;
 
-/** A raw row (safe integers) as a typed row: bigints become numbers except times, durations and LBAs. */
+/**
+ * A raw row (safe integers) as a typed row: bigints become numbers except times, durations and LBAs.
+ *
+ * @example
+ * typedRow<{ itt: number; t: bigint }>(db.prepare("SELECT itt, done_t AS t FROM tasks").get());
+ */
 export function typedRow<T>(raw: unknown): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
@@ -77,7 +82,12 @@ export function typedRow<T>(raw: unknown): T {
   return out as T;
 }
 
-/** Every row of a query, typed. */
+/**
+ * Every row of a query, typed (see {@link typedRow}).
+ *
+ * @example
+ * const slow = typedRows<{ itt: number; latency_ns: bigint }>(db, "SELECT itt, latency_ns FROM tasks WHERE latency_ns > ?", 10_000_000n);
+ */
 export function typedRows<T>(db: RecordingDb, sql: string, ...params: unknown[]): T[] {
   return db.prepare(sql).all(...params).map((r) => typedRow<T>(r));
 }

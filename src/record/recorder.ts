@@ -30,8 +30,8 @@ export interface RecorderOptions extends CaptureOptions {
   source?: string;
   /** Record only this module's probes ("initiator" or "pcap"); default both. */
   module?: ProbeModule;
-  /** The counters to snapshot; default a collector of the recorder's own on the same bus and module. */
-  stats?: IscsiStats;
+  /** The counters to snapshot; default a collector of the recorder's own on the same bus and module; false: none. */
+  stats?: IscsiStats | false;
   /** Counter snapshot period; 0 takes snapshots only on {@link Recorder.snapshot} and at close. Default 1000. */
   snapshotIntervalMs?: number;
   /** Longest time an event waits before it is posted to the writer. Default 200. */
@@ -90,8 +90,7 @@ function checkOptions(o: RecorderOptions): void {
 export class Recorder extends EventEmitter {
   /** The database file, as given. */
   readonly file: string;
-  /** The row id of this recording in `recordings` (set once open resolves). */
-  recordingId = 0;
+  #recordingId = 0;
   private readonly queue: RecordQueue;
   private readonly worker: Worker;
   private readonly clock: { now(): Ns };
@@ -137,8 +136,8 @@ export class Recorder extends EventEmitter {
     this.file = file;
     this.key = key;
     this.clock = opts.clock ?? { now: systemNow };
-    this.ownStats = opts.stats === undefined && opts.snapshotIntervalMs !== 0;
-    this.stats = opts.stats ?? (this.ownStats ? new IscsiStats(bus, opts.module) : undefined);
+    this.ownStats = opts.stats === undefined;
+    this.stats = opts.stats === false ? undefined : opts.stats ?? new IscsiStats(bus, opts.module);
     this.queue = new RecordQueue(opts.queueLimit ?? 65536, opts.batchRecords ?? 4096, (b) => this.post(b));
     this.worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: this.init(opts) });
     this.worker.on("error", (e: unknown) => this.fail(`failed: ${(e as { message?: string } | undefined)?.message ?? String(e)}`, e));
@@ -165,7 +164,7 @@ export class Recorder extends EventEmitter {
     return new Promise((res, rej) => {
       const onMessage = (m: WorkerMessage) => {
         if (m.type === "ready") {
-          this.recordingId = m.recordingId;
+          this.#recordingId = m.recordingId;
           this.off("error", rej);
           res();
         } else if (m.type === "error") {
@@ -177,6 +176,11 @@ export class Recorder extends EventEmitter {
       this.worker.on("message", (m: WorkerMessage) => (m.type === "ack" ? this.onAck(m) : onMessage(m)));
       this.once("error", rej);
     });
+  }
+
+  /** The row id of this recording in `recordings`. */
+  get recordingId(): number {
+    return this.#recordingId;
   }
 
   /** Events dropped because the queue was full, by probe name ("iscsi:initiator:task:done"). */
@@ -211,11 +215,13 @@ export class Recorder extends EventEmitter {
     this.takeSnapshot(now);
   }
 
-  private takeSnapshot(now: Ns): void {
+  /** A periodic snapshot may be dropped like an event; the last one, at close, never is. */
+  private takeSnapshot(now: Ns, last = false): void {
     if (!this.stats || this.failure) return;
     const kstats = this.stats.snapshot(now);
     if (kstats.length === 0) return;
-    if (!this.queue.begin(PROBE_SNAPSHOT, KIND.snapshot, now)) return;
+    if (last) this.queue.force(KIND.snapshot);
+    else if (!this.queue.begin(PROBE_SNAPSHOT, KIND.snapshot, now)) return;
     this.queue.obj(kstats);
     this.queue.big(now);
   }
@@ -254,7 +260,7 @@ export class Recorder extends EventEmitter {
       await this.abort();
       throw this.failure;
     }
-    this.takeSnapshot(this.clock.now());
+    this.takeSnapshot(this.clock.now(), true);
     this.stopInput();
     this.flushNow();
     const exited = new Promise<void>((res) => (this.exited ? res() : this.worker.once("exit", () => res())));

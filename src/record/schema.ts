@@ -253,7 +253,12 @@ export const MIGRATIONS: readonly Migration[] = [
 /** The schema version this build writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
-/** The file's schema version (PRAGMA user_version); 0 for a file that is not a recording yet. */
+/**
+ * The file's schema version (PRAGMA user_version); 0 for a file that is not a recording yet.
+ *
+ * @example
+ * schemaVersion(db) === SCHEMA_VERSION;
+ */
 export function schemaVersion(db: Database.Database): number {
   return Number(db.pragma("user_version", { simple: true }));
 }

@@ -63,6 +63,11 @@ function idBases(db: Database.Database): Record<"session" | "conn" | "task" | "l
   return { session: max("sessions"), conn: max("connections"), task: max("tasks"), login: max("logins") };
 }
 
+/**
+ * @example
+ * const writer = new RecordingWriter(db, recordingId);
+ * port.on("message", (m) => writer.writeBatch(m.batch)); // one transaction per batch
+ */
 export class RecordingWriter {
   private readonly st: Statements;
   private readonly bases: ReturnType<typeof idBases>;

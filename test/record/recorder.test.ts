@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { once } from "node:events";
 import { RecordError } from "../../src/errors.js";
 import { ProbeBus, type ProbeSet } from "../../src/probe/bus.js";
-import { openRecording, readEvents, typedRows, type RecordingDb } from "../../src/record/reader.js";
+import { openRecording, readEvents, typedRows, type RecordedEvent, type RecordingDb } from "../../src/record/reader.js";
 import { Recorder, type RecorderOptions } from "../../src/record/recorder.js";
 import { conn, dataIn, done, scsiCommand, session, T0, task } from "./fixtures.js";
 
@@ -176,9 +176,10 @@ test("recorder: two recordings in one file keep their ids apart; the reader pick
   const db = openRecording(file);
   assert.deepEqual(rows(db, "SELECT r.source, s.oid, t.id AS task, c.id AS conn FROM tasks t JOIN sessions s ON s.id = t.session_id JOIN recordings r ON r.id = t.recording_id JOIN connections c ON c.id = t.connection_id ORDER BY t.id"),
     [{ source: "run 1", oid: 1, task: 1, conn: 1 }, { source: "run 2", oid: 2, task: 2, conn: 2 }]);
-  const last = [...readEvents(db)];
-  assert.deepEqual(last.map((e) => e.type === "task" && e.row.itt), [2]);
-  assert.deepEqual([...readEvents(db, { recordingId: 1 })].map((e) => e.type === "task" && e.row.itt), [1]);
+  const tasks = (evs: Iterable<RecordedEvent>) => [...evs].flatMap((e) => (e.type === "task" ? [e.row.itt] : []));
+  assert.deepEqual(tasks(readEvents(db)), [2]);
+  assert.deepEqual(tasks(readEvents(db, { recordingId: 1 })), [1]);
+  assert.deepEqual([...readEvents(db, { recordingId: 1 })].map((e) => e.type), ["task", "snapshot"], "the last snapshot, taken at close");
   db.close();
 });
 
