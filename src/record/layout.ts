@@ -2,8 +2,9 @@
  * The records that cross from the main thread to the writer thread, as slots in a
  * Float64Array (transferred, not copied). One table here is read by both sides: the
  * subscribers (encode.ts) write each record's slots in this order, the writer (write.ts)
- * decodes them by this list, so the two cannot drift apart silently (test/record/layout.test.ts
- * round-trips every kind).
+ * decodes them by this list and checks that each batch decodes to exactly the slots it holds,
+ * so the two cannot drift apart silently (test/record/recorder.test.ts writes every kind and
+ * reads back its exact values).
  *
  * Slot types:
  * - `int`  a number (NaN for null): counts, sequence numbers, status bytes;
@@ -38,7 +39,12 @@ export const KIND = {
 
 export type KindName = keyof typeof KIND;
 
-/** The slots of every kind, in the order the subscriber writes them. */
+/**
+ * The slots of every kind, in the order the subscriber writes them.
+ *
+ * @example
+ * LAYOUT.recovery.fields; // [["sessionId", "session"], ["attempt", "int"], ["delayMs", "int"], ["reason", "sym"], ["t", "big"]]
+ */
 export const LAYOUT: { readonly [K in KindName]: RecordLayout } = {
   session: {
     name: "session",

@@ -170,14 +170,19 @@ export class RecordQueue {
   /** Post what is queued now, if anything. */
   postBatch(): void {
     if (this.records === 0) return;
-    // The arrays themselves go (transferred, no copy); the writer sends them back with the ack.
+    // A full batch takes the arrays themselves (transferred, no copy; the writer hands them back
+    // with the ack). A small one, posted by the timer, takes a copy of what it uses, so that
+    // batches waiting for a slow writer hold memory in proportion to their records.
+    const whole = this.records * 4 >= this.batchRecords;
     const batch: Batch = {
-      seq: ++this.seq, nums: this.nums, bigs: this.bigs, n: this.n, nb: this.nb, records: this.records,
-      syms: this.newSyms, strs: this.strs, objs: this.objs,
+      seq: ++this.seq, nums: whole ? this.nums : this.nums.slice(0, this.n), bigs: whole ? this.bigs : this.bigs.slice(0, this.nb),
+      n: this.n, nb: this.nb, records: this.records, syms: this.newSyms, strs: this.strs, objs: this.objs,
     };
-    const next = this.free.pop();
-    this.nums = next?.nums ?? new Float64Array(this.slots);
-    this.bigs = next?.bigs ?? new BigInt64Array(this.slots);
+    if (whole) {
+      const next = this.free.pop();
+      this.nums = next?.nums ?? new Float64Array(this.slots);
+      this.bigs = next?.bigs ?? new BigInt64Array(this.slots);
+    }
     this.n = 0;
     this.nb = 0;
     this.records = 0;
@@ -187,7 +192,7 @@ export class RecordQueue {
     this.post(batch);
   }
 
-  /** The writer committed `records` and handed back the batch's arrays. */
+  /** The writer committed `records` and handed back the batch's arrays (kept for reuse if whole). */
   ack(records: number, nums?: Float64Array, bigs?: BigInt64Array): void {
     this.pending -= records;
     if (nums && bigs && nums.length === this.slots && bigs.length === this.slots) this.free.push({ nums, bigs });

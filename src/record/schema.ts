@@ -245,12 +245,23 @@ CREATE VIEW commands AS
   FROM tasks t JOIN sessions s ON s.id = t.session_id;
 `;
 
-/** Every migration, oldest first. The last one's version is {@link SCHEMA_VERSION}. */
+/**
+ * Every migration, oldest first. The last one's version is {@link SCHEMA_VERSION}. A schema
+ * change appends one; an applied migration is never edited.
+ *
+ * @example
+ * MIGRATIONS.map((m) => `${m.version}: ${m.description}`);
+ */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: "recordings, sessions, connections, luns, transitions, disconnects, logins, login_keys, tasks, pdus, anomalies, recoveries, snapshots, counters, drops", sql: V1 },
 ];
 
-/** The schema version this build writes and reads. */
+/**
+ * The schema version this build writes and reads.
+ *
+ * @example
+ * if (schemaVersion(db) > SCHEMA_VERSION) console.error("written by a newer iscsiscope");
+ */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /**

@@ -114,6 +114,8 @@ export class RecordingWriter {
       }
       this.writers[kind](v);
     }
+    // A subscriber that wrote more or fewer slots than its layout says would show here.
+    if (i !== b.n || j !== b.nb) throw new Error(`recorder batch ${b.seq}: decoded ${i}/${j} slots of ${b.n}/${b.nb}: layout and subscriber disagree`);
   }
 
   private value(type: Exclude<SlotType, "big">, x: number, b: Batch): unknown {

@@ -133,7 +133,7 @@ export async function benchRecord(): Promise<void> {
     const rate = await writerRate(dir);
     table("Recorder: writer thread, task rows committed per second (WAL, one transaction per batch)", ["rows/s"], [[rate]]);
     table("Recorder: 4 KiB random read, QD 32, tgtd null LUN, 3 s each (CPU per I/O covers both threads)",
-      ["run", "IOPS", "CPU us/IO", "p50 us", "p99 us", "rows", "dropped"], await endToEnd(dir));
+      ["run", "IOPS", "CPU us/IO", "p50 us", "p99 us", "records", "dropped"], await endToEnd(dir));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
