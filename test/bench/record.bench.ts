@@ -7,7 +7,8 @@
  * 2. the writer thread: task rows committed per second when fed as fast as it takes them;
  * 3. end to end: a 4 KiB random-read workload at QD 32 through the initiator against a
  *    private tgtd (null backing store), IOPS and process CPU per I/O (both threads) without
- *    and with the recorder.
+ *    and with the recorder, alternated three times (initiator, tgtd and the writer share the
+ *    cores: single runs are noisy, compare the medians).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,7 +60,7 @@ function publish(P: ProbeSet, kind: "task" | "pdu", n: number): number {
 /** Best of several rounds of `n` events; the recorder (if any) commits between rounds, untimed. */
 async function perEvent(P: ProbeSet, kind: "task" | "pdu", rec: Recorder | undefined): Promise<number> {
   let best = Infinity;
-  for (let round = 0; round < 7; round++) {
+  for (let round = 0; round < 11; round++) {
     best = Math.min(best, publish(P, kind, 20_000));
     await rec?.flush();
   }
@@ -106,7 +107,7 @@ async function endToEnd(dir: string): Promise<Array<Array<string | number>>> {
   const rows: Array<Array<string | number>> = [];
   try {
     await tgtd.addTarget({ iqn, luns: [{ size: "1G", bstype: "null" }] });
-    for (const mode of ["no recorder", "recorder", "no recorder", "recorder"] as const) {
+    for (const mode of ["no recorder", "recorder", "no recorder", "recorder", "no recorder", "recorder"] as const) {
       const bus = new ProbeBus();
       const stats = new IscsiStats(bus);
       const rec = mode === "recorder" ? await Recorder.open(bus, join(dir, `e2e-${rows.length}.sqlite`), { stats }) : undefined;
@@ -121,7 +122,16 @@ async function endToEnd(dir: string): Promise<Array<Array<string | number>>> {
   } finally {
     await tgtd.stop();
   }
+  for (const mode of ["no recorder", "recorder"]) {
+    const runs = rows.filter((r) => r[0] === mode);
+    rows.push([`median, ${mode}`, ...[1, 2, 3, 4, 5, 6].map((k) => median(runs.map((r) => Number(r[k]))))]);
+  }
   return rows;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }
 
 /** Print the recorder's costs (see the file header). */
