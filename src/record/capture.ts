@@ -3,9 +3,9 @@
  * from the probe arguments into the queue's slots (numbers, interned names, a few strings),
  * so no live object crosses to the writer thread and the per-event cost stays a few stores.
  *
- * Identity: sessions by oid; connections by (session, cid, Connection object) — a session
- * that reconnects gets new Connection objects that may reuse a cid, and each gets its own
- * row; tasks by object, numbered at their first recorded event; logins by connection.
+ * Identity: sessions by oid; connections by object (a session that reconnects gets new
+ * Connection objects that may reuse a cid, and each gets its own row with its cid); tasks by
+ * object, numbered at their first recorded event; logins by connection.
  *
  * Task transitions on the routine path (E1 queue, E2 send, E3 complete, E8 free) are not
  * recorded unless asked: the task row already holds their times. The others (abort,
@@ -31,7 +31,6 @@ export interface CaptureOptions {
 
 interface SessionIds {
   id: number;
-  conns: Map<number, { ref: ConnRef; id: number }>;
 }
 
 const ROUTINE_TASK_RFC = new Set(["E1", "E2", "E3", "E8"]);
@@ -50,6 +49,7 @@ type Handler = (a: never, p: Probe<AnyProbeArgs>) => void;
  */
 export class ProbeCapture {
   private readonly sessions = new Map<number, SessionIds>();
+  private readonly connIds = new WeakMap<ConnRef, number>();
   private readonly taskIds = new WeakMap<TaskRef, number>();
   private readonly loginIds = new WeakMap<ConnRef, number>();
   /** The last session and connection looked up: consecutive events are mostly about the same ones. */
@@ -105,7 +105,7 @@ export class ProbeCapture {
       this.lastSession = s;
       return s;
     }
-    s = { id: ++this.nextSession, conns: new Map() };
+    s = { id: ++this.nextSession };
     this.sessions.set(ref.oid, s);
     const q = this.q;
     q.force(KIND.session);
@@ -114,19 +114,19 @@ export class ProbeCapture {
     return s;
   }
 
+  /** A connection is its object: a reconnect is a new row even with the same cid, and a late event of the old one still finds the old row. */
   private conn(ref: ConnRef, t: Ns): number {
     if (ref === this.lastConnRef) return this.lastConnId;
-    const s = this.session(ref.session, t);
-    const c = s.conns.get(ref.cid);
-    let id = c?.id;
-    if (!c || c.ref !== ref) {
+    let id = this.connIds.get(ref);
+    if (id === undefined) {
+      const sessionId = this.session(ref.session, t).id;
       id = ++this.nextConn;
-      s.conns.set(ref.cid, { ref, id });
-      this.connRecord(ref, id, s.id, t);
+      this.connIds.set(ref, id);
+      this.connRecord(ref, id, sessionId, t);
     }
     this.lastConnRef = ref;
-    this.lastConnId = id!;
-    return id!;
+    this.lastConnId = id;
+    return id;
   }
 
   private connRecord(ref: ConnRef, id: number, sessionId: number, t: Ns): void {

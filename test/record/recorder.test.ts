@@ -149,9 +149,11 @@ test("recorder: a reconnect with a reused cid is a new connection row; the old r
   const db = await recorded((P) => {
     P["conn:disconnect"].publish({ conn: first, reason: "target-closed", detail: "FIN", inFlight: 0, sinceLastRxNs: null, lastNopRttNs: null, t: T0 });
     P["task:done"].publish(done(task(second, 1), T0 + 1n));
+    P["task:done"].publish(done(task(first, 2), T0 + 2n)); // a late completion on the old connection
   });
   assert.deepEqual(rows(db, "SELECT id, cid FROM connections ORDER BY id"), [{ id: 1, cid: 0 }, { id: 2, cid: 0 }]);
-  assert.deepEqual(rows(db, "SELECT (SELECT connection_id FROM disconnects) AS d, (SELECT connection_id FROM tasks) AS k"), [{ d: 1, k: 2 }]);
+  assert.deepEqual(rows(db, "SELECT connection_id FROM disconnects"), [{ connection_id: 1 }]);
+  assert.deepEqual(rows(db, "SELECT itt, connection_id FROM tasks ORDER BY id"), [{ itt: 1, connection_id: 2 }, { itt: 2, connection_id: 1 }]);
   db.close();
 });
 
