@@ -79,6 +79,9 @@ function checkOptions(o: RecorderOptions): void {
 }
 
 /**
+ * A recording in progress. The writer thread keeps the process alive until `close()`: a
+ * program that ends without closing would lose its last events, so it does not end.
+ *
  * @example
  * const bus = new ProbeBus();
  * const rec = await Recorder.open(bus, "run.sqlite");
