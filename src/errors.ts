@@ -100,3 +100,33 @@ export class TaskError extends IscsiError {
     super(code, message);
   }
 }
+
+/** Codes of the SQLite flight recorder (src/record). */
+export type RecordErrorCode =
+  | "ERR_RECORD_SCHEMA"    // the file was written by a newer schema version, or is not a recording
+  | "ERR_RECORD_WORKER"    // the writer thread failed (SQLite error, crash, unexpected exit)
+  | "ERR_RECORD_BUSY"      // another live recorder is writing to the same file
+  | "ERR_RECORD_CLOSED";   // the recorder was already closed
+
+/**
+ * A flight-recorder failure. `file` names the database; for ERR_RECORD_SCHEMA,
+ * `foundVersion` is the file's schema version and `supportedVersion` the newest this
+ * build knows.
+ *
+ * @example
+ * try { await Recorder.open(bus, "run.sqlite"); }
+ * catch (e) { if (e instanceof RecordError && e.code === "ERR_RECORD_SCHEMA") console.error(e.message); }
+ */
+export class RecordError extends IscsiError {
+  declare readonly code: RecordErrorCode;
+  readonly file: string;
+  readonly foundVersion: number | undefined;
+  readonly supportedVersion: number | undefined;
+  constructor(code: RecordErrorCode, file: string, message: string,
+    options?: { cause?: unknown; foundVersion?: number; supportedVersion?: number }) {
+    super(code, message, options);
+    this.file = file;
+    this.foundVersion = options?.foundVersion;
+    this.supportedVersion = options?.supportedVersion;
+  }
+}
