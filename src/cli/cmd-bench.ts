@@ -4,14 +4,16 @@
  */
 import type { CommandSpec, Parsed } from "./args.js";
 import { intOption, secondsOption, sizeOption } from "./args.js";
-import { RW_MODES, runWorkload, type OpResult, type RwMode, type WorkloadResult, type Progress } from "./bench/workload.js";
+import { RW_MODES, runWorkload, type OpResult, type RwMode, type WorkloadOptions, type WorkloadResult, type Progress } from "../initiator/workload.js";
+import { DaemonClient } from "../daemon/client.js";
+import { defaultSocketPath } from "../daemon/socket-path.js";
 import { commandRig, INITIATOR_OPTIONS, loginFromUrl, printJson, urlArg } from "./common.js";
 import { UsageError } from "./usage-error.js";
 
 export const BENCH: CommandSpec = {
   name: "bench",
   summary: "a fio-like workload through the initiator: IOPS, MB/s and latency percentiles",
-  usage: "iscsiscope bench iscsi://HOST[:PORT]/TARGET/LUN [--rw MODE] [--bs SIZE] [--qd N] [--time S] [--verify]",
+  usage: "iscsiscope bench iscsi://HOST[:PORT]/TARGET/LUN | --session SID --lun N [--rw MODE] [--bs SIZE] [--qd N] [--time S] [--verify]",
   options: {
     ...INITIATOR_OPTIONS,
     rw: { type: "string", arg: "MODE", help: `${RW_MODES.join("|")} (default randread)` },
@@ -20,23 +22,22 @@ export const BENCH: CommandSpec = {
     time: { type: "string", arg: "S", help: "how long, e.g. 10, 30s, 2m (default 10 s)" },
     rwmix: { type: "string", arg: "PCT", help: "reads in % for randrw and rw (default 70)" },
     verify: { type: "boolean", help: "stamp every block written and check it when read back" },
+    session: { type: "string", arg: "SID", help: "run the workload inside the daemon, on a session it holds (see iscsiscope list)" },
+    lun: { type: "string", arg: "N", help: "with --session: the LUN (default 1)" },
+    socket: { type: "string", arg: "PATH", help: "with --session: the daemon's control socket" },
+    rate: { type: "string", arg: "IOPS", help: "pace the I/O at this many per second (fio's rate_iops)" },
     probes: { type: "string", arg: "PATTERN", help: "subscribe a counter to the probes matching PATTERN (e.g. iscsi::: for all) to see what observing costs" },
   },
   positionals: ["URL"],
-  required: 1,
+  required: 0,
   help: `Writes go to the LUN: run it only on a LUN whose data you do not need.
 Example: iscsiscope bench iscsi://127.0.0.1/iqn.2026-11.example:disk1/1 --rw randrw --bs 4k --qd 32 --time 30s`,
 };
 
 export async function runBench(p: Parsed): Promise<number> {
+  if (p.values.session !== undefined) return benchInDaemon(p);
   const url = urlArg(p.positionals[0], { target: true, lun: true });
-  const rw = (p.values.rw ?? "randread") as RwMode;
-  if (!RW_MODES.includes(rw)) throw new UsageError(`--rw must be one of ${RW_MODES.join(", ")}, got '${p.values.rw}'`);
-  const opts = {
-    lun: url.lun!, rw, bs: sizeOption(p.values.bs, "bs", 4096), qd: intOption(p.values.qd, "qd", 32, 1, 1024),
-    seconds: secondsOption(p.values.time, "time", 10), rwmix: intOption(p.values.rwmix, "rwmix", 70, 0, 100), verify: p.values.verify === true,
-  };
-  if (opts.verify && (rw === "read" || rw === "randread")) throw new UsageError("--verify needs a workload that writes (write, randwrite, randrw, rw)");
+  const opts = workloadOptions(p, url.lun!);
   const rig = await commandRig(p.values);
   try {
     let probeEvents = 0;
@@ -58,6 +59,34 @@ export async function runBench(p: Parsed): Promise<number> {
     return result.errors > 0 || result.verifyMismatches > 0 ? 1 : 0;
   } finally {
     await rig.close();
+  }
+}
+
+/** The workload options from the command line (shared by both ways of running it). */
+function workloadOptions(p: Parsed, lun: number): WorkloadOptions {
+  const rw = (p.values.rw ?? "randread") as RwMode;
+  if (!RW_MODES.includes(rw)) throw new UsageError(`--rw must be one of ${RW_MODES.join(", ")}, got '${p.values.rw}'`);
+  const o: WorkloadOptions = {
+    lun, rw, bs: sizeOption(p.values.bs, "bs", 4096), qd: intOption(p.values.qd, "qd", 32, 1, 1024),
+    seconds: secondsOption(p.values.time, "time", 10), rwmix: intOption(p.values.rwmix, "rwmix", 70, 0, 100), verify: p.values.verify === true,
+    rateIops: p.values.rate === undefined ? undefined : intOption(p.values.rate, "rate", 0, 1, 10_000_000),
+  };
+  if (o.verify && (rw === "read" || rw === "randread")) throw new UsageError("--verify needs a workload that writes (write, randwrite, randrw, rw)");
+  return o;
+}
+
+/** `bench --session SID`: the daemon runs the workload on a session it holds. */
+async function benchInDaemon(p: Parsed): Promise<number> {
+  const sid = intOption(p.values.session, "session", 0, 1, 2 ** 31);
+  const o = workloadOptions(p, intOption(p.values.lun, "lun", 1, 0, 16383));
+  const c = await DaemonClient.connect((p.values.socket as string | undefined) ?? defaultSocketPath(), "bench");
+  try {
+    const { result } = await c.request<{ result: WorkloadResult }>({ op: "workload", sid, workload: o });
+    if (p.values.json) printJson(result);
+    else console.log(formatBenchResult(result, `session ${sid}`));
+    return result.errors > 0 || result.verifyMismatches > 0 ? 1 : 0;
+  } finally {
+    c.close();
   }
 }
 

@@ -14,7 +14,7 @@ import { probeArgsJson } from "../probe/json.js";
 import { IscsiStats } from "../stat/collector.js";
 import { Log2Histogram } from "../stat/histogram.js";
 import { secondsOption, type CommandSpec, type Parsed } from "./args.js";
-import { runWorkload, type WorkloadResult } from "./bench/workload.js";
+import { runWorkload, type WorkloadResult } from "../initiator/workload.js";
 import { formatBenchResult } from "./cmd-bench.js";
 import { commandRig, formatNs, formatTable, printJson } from "./common.js";
 import { formatQuantize } from "./quantize.js";

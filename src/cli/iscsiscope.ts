@@ -5,6 +5,7 @@
 import { BENCH, runBench } from "./cmd-bench.js";
 import { DAEMON, LIST, LOGIN, LOGOUT, runDaemon, runList, runLogin, runLogout } from "./cmd-daemon.js";
 import { DEMO, runDemo } from "./cmd-demo.js";
+import { REPORT, runReport } from "./cmd-report.js";
 import { DISCOVER, INQ, LUNS, runDiscover, runInq, runLuns } from "./cmd-query.js";
 import { exitWith, pickCommand, report, runCommand, type Command } from "./main.js";
 
@@ -18,6 +19,7 @@ const COMMANDS: Command[] = [
   { spec: LOGIN, run: runLogin },
   { spec: LOGOUT, run: runLogout },
   { spec: LIST, run: runList },
+  { spec: REPORT, run: runReport },
 ];
 
 function usage(): string {

@@ -125,6 +125,13 @@ export class SessionHolder {
   }
 }
 
+/** Timeouts by the names iscsiadm -P 2 and iscsid.conf admins know. */
+const TIMEOUT_NAMES: Record<string, string> = {
+  connectMs: "Connect Timeout", loginMs: "Login Timeout", logoutMs: "Logout Timeout", nopIntervalMs: "NOP-Out Interval",
+  nopTimeoutMs: "NOP-Out Timeout", commandMs: "Command Timeout", abortMs: "Abort Timeout", luResetMs: "LUN Reset Timeout",
+  replacementMs: "Recovery Timeout",
+};
+
 function sessionInfo(h: Held, level: number): SessionInfo {
   const s = h.session!;
   const c = s.conn;
@@ -143,7 +150,7 @@ function sessionInfo(h: Held, level: number): SessionInfo {
       InitialR2T: p.initialR2T, MaxOutstandingR2T: p.maxOutstandingR2T, ErrorRecoveryLevel: p.errorRecoveryLevel,
       DefaultTime2Wait: p.defaultTime2Wait, DefaultTime2Retain: p.defaultTime2Retain,
     };
-    info.timeouts = Object.fromEntries(Object.entries(s.timeouts).map(([k, ms]) => [k.replace(/Ms$/, ""), ms / 1000]));
+    info.timeouts = Object.fromEntries(Object.entries(s.timeouts).map(([k, ms]) => [TIMEOUT_NAMES[k] ?? k, ms / 1000]));
     info.chap = { user: h.opts.auth?.chap?.user, mutualUser: h.opts.auth?.mutual?.user };
   }
   if (level >= 3) info.luns = h.luns;

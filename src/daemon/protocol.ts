@@ -16,11 +16,14 @@
  * - `unsubscribe {sub}` -> `{}`
  * - `login {target, portals, auth?, params?, timeouts?, queueDepth?}` -> `{session: SessionInfo}`
  * - `logout {sid} | {target}` -> `{loggedOut: number[]}`
+ * - `workload {sid, workload}` -> `{result}`: run a fio-like workload on a held session (the
+ *   I/O that `iscsistat` and `iscsitop` then show; what `iscsiscope bench --session` sends)
  *
  * Times (nanoseconds since the epoch) and other 64-bit values travel as decimal strings.
  */
 import type { AuthOptions, NegotiationOverrides, Timeouts } from "../initiator/options.js";
 import type { Kstat } from "../stat/kstat.js";
+import type { WorkloadOptions } from "../initiator/workload.js";
 
 export const PROTOCOL_VERSION = 1;
 /** Longest line either side accepts (a snapshot of many sessions is the largest message). */
@@ -79,7 +82,8 @@ export type Request =
     id: number; op: "login"; target: string; portals: string[]; auth?: AuthOptions; params?: NegotiationOverrides;
     timeouts?: Partial<Timeouts>; queueDepth?: number;
   }
-  | { id: number; op: "logout"; sid?: number; target?: string };
+  | { id: number; op: "logout"; sid?: number; target?: string }
+  | { id: number; op: "workload"; sid: number; workload: WorkloadOptions };
 
 export type Op = Request["op"];
 

@@ -11,6 +11,7 @@ import { systemClock, type Clock } from "../initiator/clock.js";
 import { Initiator } from "../initiator/initiator.js";
 import { parsePortal, type SessionOptions } from "../initiator/options.js";
 import { ProbeBus } from "../probe/bus.js";
+import { runWorkload } from "../initiator/workload.js";
 import { probeArgsJson } from "../probe/json.js";
 import { IscsiStats } from "../stat/collector.js";
 import { watchEvents } from "../tui/events.js";
@@ -103,6 +104,11 @@ export class Daemon {
       case "unsubscribe": return c.unsubscribe(req.sub), {};
       case "login": return { session: await this.login(req) };
       case "logout": return { loggedOut: await this.holder.logout({ sid: req.sid, target: req.target }) };
+      case "workload": {
+        const s = this.holder.sessions().find((x) => x.oid === req.sid);
+        if (!s) throw new IscsiError("ERR_NO_SESSION", `no session ${req.sid} is held by this daemon`);
+        return { result: await runWorkload(s, { ...req.workload, onTick: undefined }) };
+      }
     }
   }
 

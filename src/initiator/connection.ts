@@ -269,6 +269,9 @@ export class Connection implements ConnRef {
   /** RFC 7143 §4.2.2.2: a status-bearing PDU must carry StatSN = ExpStatSN. */
   private checkStatSN(pdu: Pdu & { statSN: number }): void {
     if (pdu.kind === "data-in" && !pdu.statusPresent) return;
+    // A login refused with a non-zero Status-Class ends the connection; targets fill its
+    // StatSN loosely (tgtd sends 0), so it is not a sequence to check.
+    if (pdu.kind === "login-response" && pdu.statusClass !== 0) return;
     const advances = advancesStatSN(pdu);
     if (!this.statSNKnown) {
       if (!advances) return;

@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runWorkload } from "../../src/cli/bench/workload.js";
+import { runWorkload } from "../../src/initiator/workload.js";
 import { startTgtd } from "../../src/cli/peers/tgtd.js";
 import { Initiator } from "../../src/initiator/initiator.js";
 import { ProbeBus, type ProbeSet } from "../../src/probe/bus.js";

@@ -21,6 +21,9 @@ export const PEERS: Readonly<Record<string, string>> = {
   "iscsi-ls": "libiscsi-bin",
   "iscsi-inq": "libiscsi-bin",
   "iscsi-perf": "libiscsi-bin",
+  sqlite3: "sqlite3",
+  prometheus: "prometheus",
+  tmux: "tmux",
 };
 
 /** The tools among `tools` that are not on PATH. */

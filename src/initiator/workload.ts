@@ -6,10 +6,10 @@
  * With `verify`, each of the `qd` workers owns its own slice of the LUN, so no two I/Os in
  * flight touch the same block and a read must return exactly what its worker last wrote.
  */
-import { TaskError } from "../../errors.js";
-import type { ScsiSession } from "../../initiator/scsi-session.js";
-import { describeStatus } from "../../initiator/scsi-session.js";
-import { decodeSense, read10Cdb, read16Cdb, write10Cdb, write16Cdb } from "../../scsi/index.js";
+import { TaskError } from "../errors.js";
+import type { ScsiSession } from "./scsi-session.js";
+import { describeStatus } from "./scsi-session.js";
+import { decodeSense, read10Cdb, read16Cdb, write10Cdb, write16Cdb } from "../scsi/index.js";
 
 function isUnitAttention(status: number, sense: Uint8Array | undefined): boolean {
   if (status !== 0x02 || !sense) return false;
@@ -30,6 +30,8 @@ export interface WorkloadOptions {
   /** Percentage of reads in randrw/rw (default 70). */
   rwmix?: number;
   verify?: boolean;
+  /** Pace the I/O at this many per second in all (fio's rate_iops); default as fast as it goes. */
+  rateIops?: number;
   /** Called about once a second with what has been done so far. */
   onTick?: (p: Progress) => void;
 }
@@ -128,6 +130,14 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
   const cpu0 = process.cpuUsage();
   const tick = o.onTick ? setInterval(() => o.onTick!({ ...p, elapsedS: Number(process.hrtime.bigint() - t0) / 1e9 }), 1000) : undefined;
   let seqCursor = 0;
+  let issued = 0;
+  /** With rateIops: wait until the next I/O's slot in the schedule t0 + n / rate. */
+  const pace = async (): Promise<void> => {
+    if (!o.rateIops) return;
+    const due = t0 + BigInt(Math.round((issued++ * 1e9) / o.rateIops));
+    const wait = Number(due - process.hrtime.bigint()) / 1e6;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  };
 
   const worker = async (w: number): Promise<void> => {
     const base = o.verify ? w * slice : 0;
@@ -136,6 +146,8 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
     const into = new Uint8Array(o.bs); // each worker reads into its own buffer, again and again
     let seq = 0;
     while (process.hrtime.bigint() < end) {
+      await pace();
+      if (process.hrtime.bigint() >= end) break;
       const isRead = mix === 100 || (mix > 0 && Math.random() * 100 < mix);
       const off = random ? Math.floor(Math.random() * (span / per)) * per : (o.verify ? (seq++ * per) % span : (seqCursor = (seqCursor + per) % span));
       const lba = base + off;
