@@ -131,7 +131,7 @@ test("daemon: holds the configured session; list -P 0..3; login, logout; iscsist
   const rep = await runBin(BIN, ["report", "--db", c.record]);
   assert.equal(rep.code, 0, rep.stderr);
   assert.match(rep.stdout, new RegExp(`^${IQN.replace(/\./g, "\\.")}\\s+1\\s+\\d{5,}\\s+\\d+\\s+\\d+`, "m"), `LUN 1's I/O in the report:\n${rep.stdout}`);
-  assert.match(rep.stdout, /^user-logout\s+1\s/m);
+  assert.match(rep.stdout, /^user-logout\s+2\s/m, "both sessions logged out");
   const replay = await runBin(STAT, ["--db", c.record, "2"]);
   assert.ok((replay.stdout.match(/extended device statistics/g) ?? []).length >= 3, "iscsistat --db replays the recorded snapshots");
 });
