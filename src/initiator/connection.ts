@@ -17,6 +17,7 @@ import { RESERVED_TAG } from "../wire/layout.js";
 import { snLt } from "../wire/serial.js";
 import { encodeText } from "../wire/text.js";
 import type { AsyncMessage, NopIn, Pdu, Reject } from "../wire/types.js";
+import { LOGOUT_RESPONSE, REJECT_REASON } from "../wire/names.js";
 import { type Clock, type TimerHandle, msBetween } from "./clock.js";
 import { LoginRedirect, runLogin, type LoginOutcome } from "./login.js";
 import { formatPortal, type Portal } from "./options.js";
@@ -513,17 +514,3 @@ const ANOMALY_PROBE = Object.fromEntries(
     "header-digest-error", "data-digest-error", "data-out-beyond-r2t", "data-in-offset", "nop-unanswered", "reject", "malformed"] as const)
     .map((k) => [k, `anomaly:${k}`]),
 ) as { [K in AnomalyKind]: `anomaly:${K}` };
-
-/** RFC 7143 §11.15.1 Logout Response codes. */
-const LOGOUT_RESPONSE: Record<number, string> = {
-  0: "closed successfully", 1: "CID not found", 2: "connection recovery is not supported", 3: "cleanup failed",
-};
-
-/** RFC 7143 §11.17.1 Reject reasons. */
-export const REJECT_REASON: Record<number, string> = {
-  0x01: "Reserved", 0x02: "Data (payload) digest error", 0x03: "SNACK Reject", 0x04: "Protocol Error",
-  0x05: "Command not supported", 0x06: "Immediate command reject - too many immediate commands",
-  0x07: "Task in progress", 0x08: "Invalid data ack", 0x09: "Invalid PDU field",
-  0x0a: "Long op reject - can't generate Target Transfer Tag, out of resources", 0x0b: "Deprecated (Negotiation Reset)",
-  0x0c: "Waiting for Logout",
-};

@@ -9,7 +9,7 @@ import { TASK_FSM, type TaskEvent } from "../fsm/task-fsm.js";
 import type { ProbeSet } from "../probe/bus.js";
 import type { ConnRef, Ns, SessionRef, TaskRef, TaskState } from "../probe/types.js";
 import type { DataIn, DataOut, R2T, ScsiCommand, ScsiResponse } from "../wire/types.js";
-import { decodeSense } from "../scsi/sense.js";
+import { senseTriple } from "../scsi/sense.js";
 import { RESERVED_TAG } from "../wire/layout.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { allocReadBuffer } from "./slab.js";
@@ -291,23 +291,12 @@ export class Task implements TaskRef {
     }
     if (done.hasSubscribers) {
       done.publish({
-        task: this, response: result?.response, status: result?.status, sense: senseKey(result?.sense),
+        task: this, response: result?.response, status: result?.status, sense: senseTriple(result?.sense),
         error: err?.code, bytes: this.dir === "read" ? this.received : this.sent, residual: result?.residual ?? 0,
         queuedT: this.queuedT, sentT: this.sentT, firstDataT: this.firstDataT, r2tWaitNs: this.r2tWaitNs, t,
       });
     }
     this.move("free");
     this.settle(result ?? err!);
-  }
-}
-
-/** Sense key, ASC and ASCQ of fixed or descriptor sense data, for task:done. */
-function senseKey(s: Uint8Array | undefined): { key: number; asc: number; ascq: number } | undefined {
-  if (!s || s.length < 4) return undefined;
-  try {
-    const d = decodeSense(s);
-    return d.format === "unrecognized" ? undefined : { key: d.senseKey, asc: d.asc ?? 0, ascq: d.ascq ?? 0 };
-  } catch {
-    return undefined; // shorter than a sense header: the probe says nothing rather than guess
   }
 }

@@ -75,6 +75,17 @@ export function decodeBinary(value: string): Uint8Array | undefined {
 const SECRET_BEARING = new Set(["CHAP_C", "CHAP_R", "SRP_s", "SRP_A", "SRP_B", "SRP_M", "SRP_HM", "KRB_AP_REQ", "KRB_AP_REP"]);
 
 /**
+ * Whether a security-stage key carries a challenge, response or proof (never logged or probed).
+ *
+ * @example
+ * isSecretKey("CHAP_R"); // true
+ * isSecretKey("CHAP_N"); // false (the user name is shown)
+ */
+export function isSecretKey(key: string): boolean {
+  return SECRET_BEARING.has(key);
+}
+
+/**
  * A copy of `pairs` with challenge, response and proof values replaced by `<redacted>`; use it
  * before logging or probing any security-stage text.
  *

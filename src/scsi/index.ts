@@ -48,7 +48,7 @@ export {
   decodeModeSense6, decodeModeSense10,
   type ModeParameters, type ModePage, type BlockDescriptor, type CachingPage, type ControlPage,
 } from "./mode-sense.js";
-export { decodeSense, type SenseData, type DecodedSense, type UnrecognizedSense } from "./sense.js";
+export { decodeSense, senseTriple, type SenseData, type DecodedSense, type UnrecognizedSense } from "./sense.js";
 export {
   senseDescriptorName, type SenseDescriptor, type SenseKeySpecific,
 } from "./sense-descriptors.js";

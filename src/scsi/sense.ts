@@ -125,3 +125,21 @@ function decodeDescriptor(data: Uint8Array, responseCode: number): DecodedSense 
     truncated: data.length < HEADER + additionalLength,
   };
 }
+
+/**
+ * Sense key, ASC and ASCQ of sense bytes (fixed or descriptor format), or undefined when the
+ * bytes are absent, too short or not sense data. Never throws: it feeds probes from bytes a
+ * target or a capture sent.
+ *
+ * @example
+ * senseTriple(Uint8Array.of(0x70, 0, 0x06, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x29, 0x00)); // { key: 6, asc: 0x29, ascq: 0 }
+ */
+export function senseTriple(s: Uint8Array | undefined): { key: number; asc: number; ascq: number } | undefined {
+  if (!s || s.length < 4) return undefined;
+  try {
+    const d = decodeSense(s);
+    return d.format === "unrecognized" ? undefined : { key: d.senseKey, asc: d.asc ?? 0, ascq: d.ascq ?? 0 };
+  } catch {
+    return undefined; // shorter than a sense header: say nothing rather than guess
+  }
+}

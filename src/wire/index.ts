@@ -8,3 +8,4 @@ export { PduFramer, type FramerOptions, type FrameInfo, type OnPdu, type OnPduEr
 export { decodeText, encodeText, splitText, TextAccumulator, type TextPair } from "./text.js";
 export { crc32c } from "./crc32c.js";
 export { snAdd, snDiff, snLe, snLt } from "./serial.js";
+export * from "./names.js";
