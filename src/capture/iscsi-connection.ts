@@ -26,6 +26,8 @@ export interface DecoderContext {
 }
 
 const MAX_PENDING = 256;
+/** Events held to restore frame order while a stream is confirming a PDU (see #emit). */
+const MAX_REORDER = 4096;
 
 /**
  * @example
@@ -39,6 +41,7 @@ export class IscsiConnection implements ConnectionApp {
   /** Events held while the connection is not yet recognised; dropped count beyond the bound. */
   pendingDropped = 0;
   #pending: Array<() => CaptureEvent> = [];
+  #reorder: CaptureEvent[] = [];
   #targetSide: Side | undefined;
   readonly #streams: [IscsiStream | undefined, IscsiStream | undefined] = [undefined, undefined];
   readonly #ctx: DecoderContext;
@@ -67,12 +70,14 @@ export class IscsiConnection implements ConnectionApp {
       this.#activateLater = undefined;
       this.#streams[other]?.activate(frame);
     }
+    this.#release();
   }
 
   gap(side: Side, offset: number, length: number, reason: GapReason, frame: Frame): void {
     if (this.declined) return;
     this.#emit(frame, (conn, time) => ({ type: "gap", conn, frame: frame.number, time, direction: this.#dir(side), offset, length, reason }));
     this.#stream(side).gap(offset, length, reason, frame);
+    this.#release();
   }
 
   control(side: Side, flag: "syn" | "syn-ack" | "fin" | "rst", frame: Frame): void {
@@ -85,6 +90,7 @@ export class IscsiConnection implements ConnectionApp {
 
   end(side: Side, why: "fin" | "rst" | "capture-end", frame: Frame): void {
     this.#streams[side]?.end(why, frame);
+    this.#release();
   }
 
   #stream(side: Side): IscsiStream {
@@ -117,7 +123,7 @@ export class IscsiConnection implements ConnectionApp {
   #pdu(side: Side, p: StreamPdu, frame: Frame): void {
     this.#emit(frame, (conn, time) => ({
       type: "pdu", conn, frame: frame.number, time, direction: this.#dir(side), pdu: p.pdu, opcode: p.opcode,
-      offset: p.offset, length: p.length, firstFrame: p.firstFrame, headerDigest: p.headerDigest,
+      offset: p.offset, length: p.length, dataSegmentLength: p.dataSegmentLength, firstFrame: p.firstFrame, headerDigest: p.headerDigest,
       dataDigest: p.dataDigest, digestError: p.headerDigest === "bad" || p.dataDigest === "bad", lost: p.lost,
     }));
     if (p.pdu.kind === "login-request" || p.pdu.kind === "login-response") this.#loginPdu(side, p);
@@ -175,6 +181,32 @@ export class IscsiConnection implements ConnectionApp {
     for (const make of held) this.#ctx.emit(make());
   }
 
+  /**
+   * A stream picked up mid-flight confirms a PDU only when the next header (one PDU length
+   * on) is in: meanwhile the other direction goes on. So while a stream waits, the
+   * connection's events are held and released sorted by frame (stable), keeping each
+   * connection's events in capture order (at most MAX_REORDER held).
+   */
+  #inOrder(e: CaptureEvent): void {
+    const waiting = this.#streams[0]?.waiting === true || this.#streams[1]?.waiting === true;
+    if (!waiting && this.#reorder.length === 0) return this.#ctx.emit(e);
+    this.#reorder.push(e);
+    if (this.#reorder.length >= MAX_REORDER) this.#flushReorder();
+  }
+
+  #release(): void {
+    if (this.#reorder.length === 0) return;
+    if (this.#streams[0]?.waiting === true || this.#streams[1]?.waiting === true) return;
+    this.#flushReorder();
+  }
+
+  #flushReorder(): void {
+    const held = this.#reorder;
+    this.#reorder = [];
+    held.sort((a, b) => ("frame" in a && "frame" in b ? (a.frame ?? 0) - (b.frame ?? 0) : 0));
+    for (const e of held) this.#ctx.emit(e);
+  }
+
   #decline(): void {
     this.declined = true;
     this.#pending = [];
@@ -189,7 +221,7 @@ export class IscsiConnection implements ConnectionApp {
   #emit(frame: Frame, make: (conn: ConnectionInfo, time: bigint) => CaptureEvent): void {
     if (this.declined) return;
     const time = frameTime(frame);
-    if (this.info !== undefined) return this.#ctx.emit(make(this.info, time));
+    if (this.info !== undefined) return this.#inOrder(make(this.info, time));
     if (this.#pending.length >= MAX_PENDING) {
       this.pendingDropped++;
       return;

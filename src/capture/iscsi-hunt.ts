@@ -15,6 +15,7 @@ import { crc32c } from "../wire/crc32c.js";
 import { BHS_LENGTH, DIGEST_LENGTH, pad4 } from "../wire/layout.js";
 import { OPCODE_MASK } from "../wire/opcodes.js";
 import { dataSegmentLength, plausibleHeader } from "./iscsi-sanity.js";
+import type { Frame } from "./types.js";
 
 /** Digest settings of a connection, shared by its two streams. */
 export interface DigestState {
@@ -51,6 +52,10 @@ export class Hunter {
   /** Stream offset of #buf[0]. */
   #base: number;
   #scan = 0;
+  /** Which frame each stretch of the buffer came from: [stream offset, frame], in order. */
+  #pieces: Array<[number, Frame]> = [];
+  #startFrame: Frame | undefined;
+  #pending = false;
   readonly #maxDsl: number;
   readonly #window: number;
   readonly #fromTarget: boolean | undefined;
@@ -65,12 +70,26 @@ export class Hunter {
     this.#window = BHS_LENGTH + 1020 + 2 * DIGEST_LENGTH + opts.maxDataSegmentLength + 3 + BHS_LENGTH;
   }
 
+  /** The frame of the first byte pushed (where skipped bytes began). */
+  get startFrame(): Frame | undefined {
+    return this.#startFrame;
+  }
+
+  /** A candidate waits for more bytes: a PDU reported later may come from earlier frames. */
+  get pending(): boolean {
+    return this.#pending;
+  }
+
   /** Stream offset just past the last byte pushed. */
   get end(): number {
     return this.#base + this.#len;
   }
 
-  push(bytes: Uint8Array): void {
+  push(bytes: Uint8Array, frame: Frame): void {
+    if (bytes.length === 0) return;
+    this.#startFrame ??= frame;
+    const last = this.#pieces.at(-1);
+    if (last === undefined || last[1] !== frame) this.#pieces.push([this.end, frame]);
     if (this.#len + bytes.length > this.#buf.length) {
       const grown = new Uint8Array(Math.max(this.#len + bytes.length, this.#buf.length * 2));
       grown.set(this.#buf.subarray(0, this.#len));
@@ -87,10 +106,14 @@ export class Hunter {
   find(final: boolean): Candidate | undefined {
     const b = this.#buf;
     let p = this.#scan;
+    this.#pending = false;
     for (; p + BHS_LENGTH <= this.#len; p++) {
       if (!plausibleHeader(b, p, this.#maxDsl, this.#fromTarget)) continue;
       const c = this.#judge(p, final);
-      if (c === NEED) break;
+      if (c === NEED) {
+        this.#pending = true;
+        break;
+      }
       if (c !== REJECT) {
         this.#scan = p;
         return c;
@@ -102,9 +125,16 @@ export class Hunter {
     return undefined;
   }
 
-  /** The bytes from stream offset `at` to the end (after a candidate was found). */
-  rest(at: number): Uint8Array {
-    return this.#buf.subarray(at - this.#base, this.#len);
+  /** The bytes from stream offset `at` to the end, cut where they came from different frames. */
+  rest(at: number): Array<[number, Uint8Array, Frame]> {
+    const out: Array<[number, Uint8Array, Frame]> = [];
+    const p = this.#pieces;
+    for (let i = 0; i < p.length; i++) {
+      const from = Math.max(p[i][0], at);
+      const to = i + 1 < p.length ? p[i + 1][0] : this.end;
+      if (to > from) out.push([from, this.#buf.subarray(from - this.#base, to - this.#base), p[i][1]]);
+    }
+    return out;
   }
 
   /** Drop what was scanned past, keeping the bytes from the scan position on. */
@@ -115,6 +145,9 @@ export class Hunter {
     this.#len -= s;
     this.#base += s;
     this.#scan = 0;
+    let keep = 0;
+    while (keep + 1 < this.#pieces.length && this.#pieces[keep + 1][0] <= this.#base) keep++;
+    if (keep > 0) this.#pieces = this.#pieces.slice(keep);
     if (this.#buf.length > 65536 && this.#len < this.#buf.length / 4) this.#buf = this.#buf.slice(0, Math.max(4096, this.#len * 2));
   }
 

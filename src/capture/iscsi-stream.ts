@@ -28,6 +28,7 @@ export interface StreamPdu extends CapturedPdu {
   opcode: number;
   offset: number;
   length: number;
+  dataSegmentLength: number;
   firstFrame: number;
   lost: number;
 }
@@ -82,8 +83,10 @@ export class IscsiStream {
   #hunter: Hunter | undefined;
   #huntReason: MalformedReason = "resync";
   #huntDetail = "";
-  /** Set by end(): no more bytes will come, so a PDU still short is truncated. */
+  /** Set by end(): why the stream ended (no more bytes will come). */
   #ending: string | undefined;
+  /** While end() feeds the held bytes a last time: a PDU still short is truncated. */
+  #flushing = false;
   /** The first frame of bytes end() feeds through again. */
   #refedFirstFrame: number | undefined;
   readonly #owner: StreamOwner;
@@ -130,21 +133,29 @@ export class IscsiStream {
   end(why: string, frame: Frame): void {
     if (this.#mode === "off") return;
     this.#ending = why;
-    if (this.#mode === "sync" && this.#have > 0) {
+    // Hunting may find its footing in what is left, and lose it again: a bounded number of rounds.
+    for (let round = 0; round < 64; round++) {
+      if (this.#mode === "hunt") {
+        this.#huntStep(frame, true);
+        if (this.#mode === "hunt") this.#giveUpHunt(frame);
+      }
+      if (this.#mode !== "sync" || this.#have === 0) break;
       const buf = this.#join();
       const start = this.#pduStart;
       this.#refedFirstFrame = this.#firstFrame;
       this.#clear();
+      this.#flushing = true;
       this.#feed(start, buf, frame);
+      this.#flushing = false;
       this.#refedFirstFrame = undefined;
-    }
-    // Hunting may find its footing in what is left, and lose it again: a bounded number of rounds.
-    for (let round = 0; this.#mode === "hunt" && round < 64; round++) {
-      this.#huntStep(frame, true);
-      if (this.#mode === "hunt") this.#giveUpHunt(frame);
     }
     this.#clear();
     this.#mode = "off";
+  }
+
+  /** Hunting holds a candidate that waits for more bytes: PDUs it confirms later come from earlier frames. */
+  get waiting(): boolean {
+    return this.#mode === "hunt" && !this.probing && this.#hunter!.pending;
   }
 
   /** Stop without reporting anything more (the connection is not iSCSI after all). */
@@ -166,7 +177,7 @@ export class IscsiStream {
     switch (this.#mode) {
       case "sync": return this.#syncFeed(offset, bytes, frame);
       case "hunt":
-        this.#hunter!.push(bytes);
+        this.#hunter!.push(bytes, frame);
         return this.#huntStep(frame, false);
       case "skip": {
         const take = Math.min(this.#skipLeft, bytes.length);
@@ -182,13 +193,13 @@ export class IscsiStream {
     let i = 0;
     while (i < bytes.length && this.#mode === "sync") {
       if (this.#have === 0) {
-        const r = this.#parse(bytes, i, offset + i, frame, this.#ending !== undefined);
+        const r = this.#parse(bytes, i, offset + i, frame, this.#flushing);
         if (r > 0) {
           i += Math.min(r, bytes.length - i);
           continue;
         }
         if (r === BAD) return this.#feed(offset + i, bytes.subarray(i), frame);
-        if (this.#ending !== undefined) return this.#truncated(offset + i, bytes.length - i, -r, frame);
+        if (this.#flushing) return this.#truncated(offset + i, bytes.length - i, -r, frame);
         this.#need = -r;
         this.#pduStart = offset + i;
         this.#firstFrame = frame.number;
@@ -295,7 +306,7 @@ export class IscsiStream {
     try {
       const c = decodeCaptured(bytes, !login && d.header === true, !login && d.data === true, lostAt);
       this.#owner.pdu({
-        ...c, opcode: op, offset: at, length: bytes.length,
+        ...c, opcode: op, offset: at, length: bytes.length, dataSegmentLength: dataSegmentLength(bytes, 0),
         firstFrame, lost: held ? this.#lost : 0,
       }, frame);
     } catch (e) {
@@ -353,16 +364,17 @@ export class IscsiStream {
       this.probing = false;
       this.#owner.found(c.opcode, frame);
     }
-    this.#reportSkipped(h.start, c.at - h.start, frame);
+    this.#reportSkipped(h.start, c.at - h.start, h.startFrame ?? frame);
     this.#adoptDigests(c);
     this.#hunter = undefined;
     this.#mode = "sync";
-    this.#syncFeed(c.at, h.rest(c.at), frame);
+    // Each stretch goes on with the frame it came in, so a PDU names the frame that completed it.
+    for (const [at, bytes, from] of h.rest(c.at)) this.#feed(at, bytes, from);
   }
 
   #giveUpHunt(frame: Frame): void {
     const h = this.#hunter!;
-    if (!this.probing) this.#reportSkipped(h.start, h.end - h.start, frame);
+    if (!this.probing) this.#reportSkipped(h.start, h.end - h.start, h.startFrame ?? frame);
     this.#hunter = undefined;
     this.#mode = "sync";
   }

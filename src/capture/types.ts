@@ -62,6 +62,8 @@ export interface PduEvent extends EventBase {
   offset: number;
   /** Bytes on the wire: header, AHS, digests, data segment, padding. */
   length: number;
+  /** DataSegmentLength from the header (the data segment may be shorter when bytes were lost). */
+  dataSegmentLength: number;
   /** Frame holding the PDU's first byte (`frame` is the one that completed it). */
   firstFrame: number;
   headerDigest: DigestCheck;
