@@ -118,6 +118,8 @@ export class PcapReader implements FrameReader {
   }
 
   end(): void {
+    // pcap-parser queued a process.nextTick(resume) on the feed: let it hold nothing but the feed.
+    this.#feed.removeAllListeners();
     if (this.#stopped) return;
     const left = this.#pushed - this.#offset;
     if (left <= 0) return;
@@ -151,6 +153,7 @@ export class PcapReader implements FrameReader {
 
   #stop(at: number, message: string): void {
     this.#stopped = true;
+    this.#feed.removeAllListeners();
     this.#sink.warning("bad-record", at, undefined, message);
   }
 }
