@@ -182,22 +182,27 @@ export class IscsiConnection implements ConnectionApp {
   }
 
   /**
-   * A stream picked up mid-flight confirms a PDU only when the next header (one PDU length
-   * on) is in: meanwhile the other direction goes on. So while a stream waits, the
-   * connection's events are held and released sorted by frame (stable), keeping each
-   * connection's events in capture order (at most MAX_REORDER held).
+   * Two things deliver bytes after later frames of the other direction were reported: a
+   * stream picked up mid-flight confirms a PDU only when the next header (one PDU length on)
+   * is in, and TCP holds segments behind a hole until it fills or is declared lost. While
+   * either waits, the connection's events are held and released sorted by frame (stable),
+   * keeping each connection's events in capture order (at most MAX_REORDER held).
    */
   #inOrder(e: CaptureEvent): void {
-    const waiting = this.#streams[0]?.waiting === true || this.#streams[1]?.waiting === true;
-    if (!waiting && this.#reorder.length === 0) return this.#ctx.emit(e);
+    if (!this.#waiting() && this.#reorder.length === 0) return this.#ctx.emit(e);
     this.#reorder.push(e);
     if (this.#reorder.length >= MAX_REORDER) this.#flushReorder();
   }
 
   #release(): void {
-    if (this.#reorder.length === 0) return;
-    if (this.#streams[0]?.waiting === true || this.#streams[1]?.waiting === true) return;
+    if (this.#reorder.length === 0 || this.#waiting()) return;
     this.#flushReorder();
+  }
+
+  /** A stream waits to confirm a header, or TCP holds segments behind a hole. */
+  #waiting(): boolean {
+    const t = this.#tcp.dir;
+    return this.#streams[0]?.waiting === true || this.#streams[1]?.waiting === true || t[0].holding || t[1].holding;
   }
 
   #flushReorder(): void {

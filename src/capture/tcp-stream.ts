@@ -32,6 +32,8 @@ interface Held {
   bytes: Uint8Array;
   /** Bytes after `bytes` that the snapshot length cut off. */
   missing: number;
+  /** The frame the segment came in. */
+  frame: Frame;
 }
 
 /** A segment further than this from the expected sequence number is not believed. */
@@ -74,6 +76,11 @@ export class TcpDirection {
   /** Bytes held past a hole. */
   get heldBytes(): number {
     return this.#heldBytes;
+  }
+
+  /** Segments wait behind a hole: bytes delivered later may come from earlier frames. */
+  get holding(): boolean {
+    return this.#held.length > 0;
   }
 
   /** All bytes up to the FIN were delivered (or declared lost). */
@@ -125,7 +132,7 @@ export class TcpDirection {
     }
     if (this.#held.length > 0) this.#trouble("out-of-order", off, total, frame);
     this.#deliver(payload, missing, frame);
-    this.#drain(frame);
+    this.#drain(frame, false);
   }
 
   /** A FIN at `seq` after `payloadLength` bytes. */
@@ -149,7 +156,7 @@ export class TcpDirection {
 
   /** The stream ends (capture end, RST): every hole becomes a gap and held bytes are delivered. */
   flush(frame: Frame): void {
-    this.#drain(frame);
+    this.#drain(frame, false);
     while (this.#held.length > 0) this.#gapUpTo(this.#held[0].offset, frame);
   }
 
@@ -167,18 +174,22 @@ export class TcpDirection {
     this.nextOffset = 0;
   }
 
-  /** Declare [next, to) lost, delivering held segments that start before `to` as they come. */
+  /**
+   * Declare [next, to) lost, delivering held segments that start before `to` as they come.
+   * Each held segment keeps the frame it came in (nothing later completed it), and a gap
+   * takes the frame of the segment after it, so that sorting by frame keeps stream order.
+   */
   #gapUpTo(to: number, frame: Frame): void {
     while (this.nextOffset < to) {
       const h = this.#held[0];
       const stop = h !== undefined && h.offset < to ? h.offset : to;
       if (stop > this.nextOffset) {
         const len = stop - this.nextOffset;
-        this.#sink.gap(this.nextOffset, len, "lost", frame);
+        this.#sink.gap(this.nextOffset, len, "lost", h !== undefined && h.offset === stop ? h.frame : frame);
         this.#advance(len);
         this.#histValidFrom = this.nextOffset;
       }
-      this.#drain(frame);
+      this.#drain(frame, true);
     }
   }
 
@@ -191,7 +202,7 @@ export class TcpDirection {
       this.#trouble("retransmission", off, payload.length + missing, frame);
       return;
     }
-    held.splice(i, 0, { offset: off, bytes: payload.slice(), missing });
+    held.splice(i, 0, { offset: off, bytes: payload.slice(), missing, frame });
     this.#heldBytes += payload.length;
     this.#limits.budget.held += payload.length;
     const l = this.#limits;
@@ -200,8 +211,11 @@ export class TcpDirection {
     }
   }
 
-  /** Deliver held segments that now touch the expected offset. */
-  #drain(frame: Frame): void {
+  /**
+   * Deliver held segments that now touch the expected offset: with the frame that filled the
+   * hole before them, or (`ownFrames`, after a hole was declared lost) with their own.
+   */
+  #drain(frame: Frame, ownFrames: boolean): void {
     const held = this.#held;
     while (held.length > 0 && held[0].offset <= this.nextOffset) {
       const h = held.shift()!;
@@ -220,7 +234,7 @@ export class TcpDirection {
         if (cut >= payload.length) [missing, payload] = [missing - (cut - payload.length), EMPTY];
         else payload = payload.subarray(cut);
       }
-      this.#deliver(payload, missing, frame);
+      this.#deliver(payload, missing, ownFrames ? h.frame : frame);
     }
   }
 

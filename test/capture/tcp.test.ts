@@ -59,14 +59,16 @@ test("a segment the capture lost is declared a gap as soon as the peer acknowled
   const lost = f.recs.length - 4;
   f.recs.splice(lost, 1);
   f.ack("i");
-  const ackFrame = f.recs.length;
   f.segment("t", TCP.ACK | TCP.PSH, nopIn({ itt: 99, statSN: 9, expCmdSN: 1 })).fin("t").fin("i");
   const d = decode(pcapFile(f.recs));
   const g = d.of("gap");
   assert.equal(g.length, 1);
   assert.equal(g[0].length, 500);
-  assert.equal(g[0].frame, ackFrame, "declared at the ACK");
-  assert.ok(itts(d).includes(99));
+  assert.equal(g[0].frame, lost + 1, "the gap carries the frame of the segment after the hole");
+  const order = d.events.filter((e) => e.type === "gap" || e.type === "pdu").map((e) => (e.type === "gap" ? "gap" : e.pdu.itt));
+  assert.ok(order.indexOf("gap") < order.indexOf(99), "declared at the ACK, before the next segment's PDU");
+  const frames = d.events.flatMap((e) => ("frame" in e && e.frame !== undefined ? [e.frame] : []));
+  assert.deepEqual(frames, [...frames].sort((a, b) => a - b), "events in frame order");
 });
 
 test("without an ACK past it, a hole is declared when the held bytes pass their bound", () => {
@@ -85,7 +87,7 @@ test("a hole still open at the end of the capture becomes a gap, and what was he
   f.recs.splice(f.recs.length - 3, 1);
   const d = decode(pcapFile(f.recs));
   assert.equal(d.of("gap").length, 1);
-  assert.equal(d.of("gap")[0].frame, f.recs.length, "at the last frame");
+  assert.equal(d.of("gap")[0].frame, f.recs.length - 1, "with the frame of the held segment after it");
   assert.ok(itts(d).includes(4));
 });
 
