@@ -30,7 +30,12 @@ export const MAX_RECORD_LENGTH = 16 * 1024 * 1024;
 /** The usual snapshot length (tcpdump -s 0): a record up to this long is always accepted. */
 export const DEFAULT_SNAPLEN = 262144;
 
-/** "0x0a0d0d0a" */
+/**
+ * A 32-bit value as 0x and eight hex digits.
+ *
+ * @example
+ * hex32(0x0a0d0d0a); // "0x0a0d0d0a"
+ */
 export function hex32(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
 }

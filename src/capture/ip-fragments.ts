@@ -103,7 +103,12 @@ function grow(buf: Uint8Array, need: number): Uint8Array {
   return out;
 }
 
-/** Insert [start, end) into sorted, merged ranges. */
+/**
+ * Insert [start, end) into sorted, merged ranges (flattened start/end pairs).
+ *
+ * @example
+ * mergeRange([0, 8, 16, 24], 8, 16); // [0, 24]
+ */
 export function mergeRange(have: number[], start: number, end: number): number[] {
   const out: number[] = [];
   let s = start;

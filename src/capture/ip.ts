@@ -17,6 +17,7 @@ export interface IpPayload {
   wireLength: number;
 }
 
+/** IP protocol number of TCP. */
 export const PROTO_TCP = 6;
 /** IPv6 extension headers with the generic (next, length in 8-octet units - 1) layout. */
 const V6_GENERIC_EXT = new Set([0, 43, 60, 135, 139, 140]);

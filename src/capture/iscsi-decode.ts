@@ -8,9 +8,11 @@ import { u32le } from "../wire/byte-reader.js";
 import { crc32c } from "../wire/crc32c.js";
 import { decodePdu } from "../wire/decode.js";
 import { BHS_LENGTH, DIGEST_LENGTH, pad4 } from "../wire/layout.js";
+import { OPCODE_MASK } from "../wire/opcodes.js";
 import { decodeText } from "../wire/text.js";
 import type { Pdu } from "../wire/types.js";
 import { dataSegmentLength } from "./iscsi-sanity.js";
+import type { DigestState } from "./iscsi-hunt.js";
 import type { DigestCheck } from "./types.js";
 
 /** A decoded PDU and how its digests fared. */
@@ -50,6 +52,35 @@ export function decodeCaptured(bytes: Uint8Array, headerDigest: boolean, dataDig
   }
   if (lostAt >= 0) pdu.data = pdu.data.subarray(0, Math.max(0, lostAt - dataStart));
   return { pdu, headerDigest: h, dataDigest: d };
+}
+
+/**
+ * Wire length of the PDU whose header starts `b[i]` (`avail` bytes from there), settling
+ * digests the connection does not know yet from CRC32C (Login PDUs never carry them).
+ * Negative: the bytes needed to tell; with `final`, fewer bytes mean no digest.
+ *
+ * @example
+ * const len = wireLength(buf, 0, buf.length, false, conn.digests);
+ * if (len < 0) waitFor(-len);
+ */
+export function wireLength(b: Uint8Array, i: number, avail: number, final: boolean, d: DigestState): number {
+  const op = b[i] & OPCODE_MASK;
+  const login = op === 0x03 || op === 0x23;
+  const headerEnd = BHS_LENGTH + b[i + 4] * 4;
+  const dsl = dataSegmentLength(b, i);
+  if (!login && d.header === undefined) {
+    if (avail < headerEnd + DIGEST_LENGTH && !final) return -(headerEnd + DIGEST_LENGTH);
+    d.header = avail >= headerEnd + DIGEST_LENGTH && crc32c(b, 0, i, i + headerEnd) === u32le(b, i + headerEnd);
+    d.source ??= "crc";
+  }
+  const hd = !login && d.header === true;
+  const dataEnd = headerEnd + (hd ? DIGEST_LENGTH : 0) + dsl + pad4(dsl);
+  if (!login && dsl > 0 && d.data === undefined) {
+    if (avail < dataEnd + DIGEST_LENGTH && !final) return -(dataEnd + DIGEST_LENGTH);
+    d.data = avail >= dataEnd + DIGEST_LENGTH && crc32c(b, 0, i + dataEnd - dsl - pad4(dsl), i + dataEnd) === u32le(b, i + dataEnd);
+    d.source ??= "crc";
+  }
+  return dataEnd + (!login && dsl > 0 && d.data === true ? DIGEST_LENGTH : 0);
 }
 
 /** The login keys the capture reader cares about, as far as a Login PDU's text gives them. */

@@ -38,7 +38,12 @@ function u32(b: Uint8Array, o: number): number {
   return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 }
 
-/** DataSegmentLength of the BHS at `p`. */
+/**
+ * DataSegmentLength (BHS bytes 5-7) of the BHS at `b[p]`.
+ *
+ * @example
+ * dataSegmentLength(Uint8Array.of(0x25, 0x81, 0, 0, 0, 0, 2, 0), 0); // 512
+ */
 export function dataSegmentLength(b: Uint8Array, p: number): number {
   return (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7];
 }

@@ -14,13 +14,12 @@
  * copied once per segment and joined once.
  */
 import { PduError } from "../errors.js";
-import { u32le } from "../wire/byte-reader.js";
-import { crc32c } from "../wire/crc32c.js";
-import { BHS_LENGTH, DIGEST_LENGTH, pad4 } from "../wire/layout.js";
+import { BHS_LENGTH } from "../wire/layout.js";
 import { OPCODE_MASK } from "../wire/opcodes.js";
-import { decodeCaptured, type CapturedPdu } from "./iscsi-decode.js";
+import { decodeCaptured, wireLength, type CapturedPdu } from "./iscsi-decode.js";
 import { Hunter, type Candidate, type DigestState } from "./iscsi-hunt.js";
 import { dataSegmentLength, headerProblem, plausibleHeader } from "./iscsi-sanity.js";
+import { PduGather } from "./pdu-gather.js";
 import type { Frame, GapReason, MalformedReason } from "./types.js";
 
 /** A PDU as a stream delivers it to its connection. */
@@ -70,8 +69,8 @@ export class IscsiStream {
   probing: boolean;
   #boundaryProbe: boolean;
   #next = 0;
-  #parts: Uint8Array[] = [];
-  #have = 0;
+  /** The PDU being gathered across segments. */
+  readonly #g = new PduGather();
   #need = 0;
   #pduStart = 0;
   #firstFrame = 0;
@@ -139,8 +138,8 @@ export class IscsiStream {
         this.#huntStep(frame, true);
         if (this.#mode === "hunt") this.#giveUpHunt(frame);
       }
-      if (this.#mode !== "sync" || this.#have === 0) break;
-      const buf = this.#join();
+      if (this.#mode !== "sync" || this.#g.have === 0) break;
+      const buf = this.#g.join();
       const start = this.#pduStart;
       this.#refedFirstFrame = this.#firstFrame;
       this.#clear();
@@ -192,7 +191,7 @@ export class IscsiStream {
   #syncFeed(offset: number, bytes: Uint8Array, frame: Frame): void {
     let i = 0;
     while (i < bytes.length && this.#mode === "sync") {
-      if (this.#have === 0) {
+      if (this.#g.have === 0) {
         const r = this.#parse(bytes, i, offset + i, frame, this.#flushing);
         if (r > 0) {
           i += Math.min(r, bytes.length - i);
@@ -204,11 +203,10 @@ export class IscsiStream {
         this.#pduStart = offset + i;
         this.#firstFrame = frame.number;
       }
-      const take = Math.min(this.#need - this.#have, bytes.length - i);
-      this.#parts.push(bytes.slice(i, i + take));
-      this.#have += take;
+      const take = Math.min(this.#need - this.#g.have, bytes.length - i);
+      this.#g.hold(bytes.subarray(i, i + take), this.#pduLen);
       i += take;
-      if (this.#have < this.#need) return;
+      if (this.#g.have < this.#need) return;
       this.#heldComplete(frame);
     }
     if (i < bytes.length) this.#feed(offset + i, bytes.subarray(i), frame);
@@ -220,7 +218,7 @@ export class IscsiStream {
 
   /** The held bytes reached what the last parse needed: parse again. */
   #heldComplete(frame: Frame): void {
-    const buf = this.#join();
+    const buf = this.#g.join();
     const start = this.#pduStart;
     const r = this.#parse(buf, 0, start, frame, false);
     if (r < 0) {
@@ -245,7 +243,7 @@ export class IscsiStream {
       this.#startHunt(at, "bad-header", problem);
       return BAD;
     }
-    const len = this.#length(b, i, avail, final);
+    const len = wireLength(b, i, avail, final, this.#owner.digests);
     if (len < 0) {
       this.#pduLen = 0;
       return len;
@@ -257,28 +255,6 @@ export class IscsiStream {
     }
     this.#report(b.subarray(i, i + len), at, frame);
     return len;
-  }
-
-  /** Wire length of the PDU at `b[i]`, settling unknown digests from CRC32C; negative: bytes needed. */
-  #length(b: Uint8Array, i: number, avail: number, final: boolean): number {
-    const d = this.#owner.digests;
-    const op = b[i] & OPCODE_MASK;
-    const login = op === 0x03 || op === 0x23;
-    const headerEnd = BHS_LENGTH + b[i + 4] * 4;
-    const dsl = dataSegmentLength(b, i);
-    if (!login && d.header === undefined) {
-      if (avail < headerEnd + DIGEST_LENGTH && !final) return -(headerEnd + DIGEST_LENGTH);
-      d.header = avail >= headerEnd + DIGEST_LENGTH && crc32c(b, 0, i, i + headerEnd) === u32le(b, i + headerEnd);
-      d.source ??= "crc";
-    }
-    const hd = !login && d.header === true;
-    const dataEnd = headerEnd + (hd ? DIGEST_LENGTH : 0) + dsl + pad4(dsl);
-    if (!login && dsl > 0 && d.data === undefined) {
-      if (avail < dataEnd + DIGEST_LENGTH && !final) return -(dataEnd + DIGEST_LENGTH);
-      d.data = avail >= dataEnd + DIGEST_LENGTH && crc32c(b, 0, i + dataEnd - dsl - pad4(dsl), i + dataEnd) === u32le(b, i + dataEnd);
-      d.source ??= "crc";
-    }
-    return dataEnd + (!login && dsl > 0 && d.data === true ? DIGEST_LENGTH : 0);
   }
 
   /** Heuristic recognition on a stream that starts at its SYN: its first PDU must be a Login. */
@@ -296,7 +272,7 @@ export class IscsiStream {
   }
 
   #report(bytes: Uint8Array, at: number, frame: Frame): void {
-    const held = this.#have > 0;
+    const held = this.#g.have > 0;
     const lostAt = held ? this.#lostAt : -1;
     const firstFrame = held ? this.#firstFrame : this.#refedFirstFrame ?? frame.number;
     this.#refedFirstFrame = undefined;
@@ -325,19 +301,18 @@ export class IscsiStream {
 
   /** A gap while in step (or just after hunting found its footing). */
   #gapInSync(offset: number, end: number, frame: Frame): void {
-    if (this.#have === 0) return this.#startHunt(end, "resync", "");
+    if (this.#g.have === 0) return this.#startHunt(end, "resync", "");
     if (this.#pduLen === 0) {
-      this.#owner.malformed("header-lost", this.#pduStart, this.#have, `PDU header at offset ${this.#pduStart} cut by a gap of ${end - offset} bytes`, frame);
+      this.#owner.malformed("header-lost", this.#pduStart, this.#g.have, `PDU header at offset ${this.#pduStart} cut by a gap of ${end - offset} bytes`, frame);
       this.#clear();
       return this.#startHunt(end, "resync", "");
     }
     const pduEnd = this.#pduStart + this.#pduLen;
     const inPdu = Math.min(end, pduEnd) - offset;
-    this.#parts.push(new Uint8Array(inPdu));
-    this.#have += inPdu;
+    this.#g.hold(new Uint8Array(inPdu), this.#pduLen);
     this.#lost += inPdu;
     if (this.#lostAt < 0) this.#lostAt = offset - this.#pduStart;
-    if (this.#have === this.#pduLen) this.#heldComplete(frame);
+    if (this.#g.have === this.#pduLen) this.#heldComplete(frame);
     if (end > pduEnd) this.#startHunt(end, "resync", "");
   }
 
@@ -397,21 +372,8 @@ export class IscsiStream {
     d.source = "crc";
   }
 
-  #join(): Uint8Array {
-    if (this.#parts.length === 1) return this.#parts[0];
-    const out = new Uint8Array(this.#have);
-    let o = 0;
-    for (const p of this.#parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    this.#parts = [out];
-    return out;
-  }
-
   #clear(): void {
-    this.#parts = [];
-    this.#have = 0;
+    this.#g.clear();
     this.#need = 0;
     this.#pduLen = 0;
     this.#lost = 0;

@@ -3,7 +3,12 @@
  * in (tcpdump's LINKTYPE_* numbers, https://www.tcpdump.org/linktypes.html).
  */
 
-/** LINKTYPE_* values read here. */
+/**
+ * LINKTYPE_* values read here.
+ *
+ * @example
+ * summary.linkTypes.includes(LinkType.LINUX_SLL2); // captured with tcpdump -i any
+ */
 export const LinkType = {
   NULL: 0,            // BSD loopback: 4-byte address family in the writer's byte order
   ETHERNET: 1,

@@ -49,7 +49,12 @@ type PcapParserModule = { parse(input: EventEmitter): EventEmitter };
 
 const pcapParser = createRequire(import.meta.url)("pcap-parser") as PcapParserModule;
 
-/** True when the first four bytes (read little-endian) are a classic pcap magic. */
+/**
+ * True when the first four bytes (read little-endian) are a classic pcap magic.
+ *
+ * @example
+ * isPcapMagic(new DataView(head.buffer).getUint32(0, true));
+ */
 export function isPcapMagic(magicLE: number): boolean {
   return magicLE === PCAP_MAGIC.usBE || magicLE === PCAP_MAGIC.usLE || magicLE === PCAP_MAGIC.nsBE || magicLE === PCAP_MAGIC.nsLE;
 }

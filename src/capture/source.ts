@@ -11,6 +11,7 @@ import { hex32, type FrameReader, type FrameSink } from "./frame-reader.js";
 import { isPcapMagic, parsePcapHeader, PcapReader } from "./pcap-reader.js";
 import { BlockType, BYTE_ORDER_MAGIC, PcapngReader } from "./pcapng-reader.js";
 
+/** Bytes read from the file at a time. */
 export const CHUNK_SIZE = 1 << 20;
 /** Bytes of the file header checked before reading records: the pcapng SHB's fixed part. */
 const HEAD = 28;

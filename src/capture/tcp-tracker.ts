@@ -10,6 +10,7 @@ import type { IpPayload } from "./ip.js";
 import { TcpDirection, type StreamLimits } from "./tcp-stream.js";
 import type { Frame, GapReason, TroubleKind } from "./types.js";
 
+/** TCP header flag bits (RFC 9293 §3.1). */
 export const TCP_FLAG = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10 } as const;
 
 /** A parsed TCP header and its payload. */
@@ -66,7 +67,14 @@ export interface ConnectionApp {
 /** Decides, at a connection's first segment, whether anyone wants its bytes. */
 export type AppFactory = (conn: TcpConnection, frame: Frame) => ConnectionApp | undefined;
 
-/** One TCP connection. */
+/**
+ * One TCP connection: two directions, its control segments, the app that reads it.
+ *
+ * @example
+ * const c = new TcpConnection({ key, ep: [a, b], addr: [src, dst], port: [sp, dp], syn: true, frame: 1 }, limits);
+ * c.app = new IscsiConnection(ctx, c, 1, frame);
+ * c.segment(0, seg, frame);
+ */
 export class TcpConnection {
   readonly key: string;
   /** Endpoint keys, addresses and ports of side 0 and side 1. */
@@ -193,6 +201,8 @@ export class TcpTracker {
   readonly #limits: StreamLimits;
   readonly #max: number;
   readonly #factory: AppFactory;
+  /** The last segment's IPv4 4-tuple and connection (see #lastHit). */
+  #last: { a: number; b: number; ap: number; bp: number; side: Side; conn: TcpConnection } | undefined;
 
   constructor(limits: StreamLimits, maxConnections: number, factory: AppFactory) {
     this.#limits = limits;
@@ -201,17 +211,40 @@ export class TcpTracker {
   }
 
   segment(ip: IpPayload, s: TcpSegment, frame: Frame): void {
+    const pureSyn = (s.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === TCP_FLAG.SYN;
+    const hit = pureSyn ? -1 : this.#lastHit(ip, s);
+    if (hit >= 0) return this.#last!.conn.segment(hit as Side, s, frame);
     const a = endpointKey(ip.src, s.srcPort);
     const b = endpointKey(ip.dst, s.dstPort);
     const key = a < b ? `${a}|${b}` : `${b}|${a}`;
     let c = this.#table.get(key);
-    if (c !== undefined && (s.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === TCP_FLAG.SYN && isNewSyn(c, a, s.seq)) {
+    if (c !== undefined && pureSyn && isNewSyn(c, a, s.seq)) {
       c.finish(frame);
       this.#table.delete(key);
       c = undefined;
     }
     if (c === undefined) c = this.#create(key, a, b, ip, s, frame);
-    c.segment(a === c.ep[0] ? 0 : 1, s, frame);
+    const side: Side = a === c.ep[0] ? 0 : 1;
+    this.#remember(ip, s, c, side);
+    c.segment(side, s, frame);
+  }
+
+  /**
+   * Consecutive segments mostly belong to one connection: an IPv4 4-tuple equal to the last
+   * one's (either way round) skips building the table key. The side, or -1 on a miss.
+   */
+  #lastHit(ip: IpPayload, s: TcpSegment): number {
+    const l = this.#last;
+    if (l === undefined || ip.src.length !== 4) return -1;
+    const src = u32(ip.src);
+    const dst = u32(ip.dst);
+    if (src === l.a && dst === l.b && s.srcPort === l.ap && s.dstPort === l.bp) return l.side;
+    if (src === l.b && dst === l.a && s.srcPort === l.bp && s.dstPort === l.ap) return 1 - l.side;
+    return -1;
+  }
+
+  #remember(ip: IpPayload, s: TcpSegment, conn: TcpConnection, side: Side): void {
+    this.#last = ip.src.length === 4 ? { a: u32(ip.src), b: u32(ip.dst), ap: s.srcPort, bp: s.dstPort, side, conn } : undefined;
   }
 
   /** The capture ended: flush every connection still open. */
@@ -234,6 +267,7 @@ export class TcpTracker {
 
   /** Forget closed connections; if none, the oldest one. */
   #evict(frame: Frame): void {
+    this.#last = undefined;
     for (const [k, c] of this.#table) if (c.closed) this.#table.delete(k);
     if (this.#table.size < this.#max) return;
     const [k, c] = this.#table.entries().next().value as [string, TcpConnection];
@@ -249,7 +283,11 @@ function isNewSyn(c: TcpConnection, src: string, seq: number): boolean {
   return !(d.synSeen && d.isn === seq);
 }
 
+function u32(a: Uint8Array): number {
+  return ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0;
+}
+
 function endpointKey(addr: Uint8Array, port: number): string {
-  if (addr.length === 4) return `${((addr[0] << 24) | (addr[1] << 16) | (addr[2] << 8) | addr[3]) >>> 0}:${port}`;
+  if (addr.length === 4) return `${u32(addr)}:${port}`;
   return `${Buffer.from(addr.buffer, addr.byteOffset, addr.length).toString("hex")}:${port}`;
 }
