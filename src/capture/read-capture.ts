@@ -35,7 +35,10 @@ export async function decodeCapture(file: string, onEvent: (e: CaptureEvent) => 
 }
 
 /**
- * {@link decodeCapture} over a capture held in memory (`name` is used in messages).
+ * {@link decodeCapture} over a capture held in memory (`name` is used in messages). Throws
+ * {@link CaptureError} synchronously for bytes that are not a capture. pcap-parser queues
+ * one small process.nextTick per classic pcap it reads: a long synchronous loop of calls
+ * should yield to the event loop now and then (the fuzz test does, every 1000 inputs).
  *
  * @example
  * const events: CaptureEvent[] = [];
