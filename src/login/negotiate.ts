@@ -278,7 +278,10 @@ export class Negotiation {
     let answer: string | undefined;
     let result: string | undefined;
     if (def.obsolete) answer = "Reject"; // RFC 7143 §13.25
-    else if (isIrrelevant(def, (k) => (k === "SessionType" ? this.sessionType : this.#resolved(k)))) answer = "Irrelevant";
+    // "Irrelevant" only where the whole session makes the key pointless (Discovery): tgtd 1.0.85
+    // answers FirstBurstLength=Irrelevant (InitialR2T=Yes, ImmediateData=No) with a Reject and
+    // fails the login, so a Normal session answers such keys by their result function.
+    else if (this.sessionType === "Discovery" && isIrrelevant(def, (k) => (k === "SessionType" ? this.sessionType : this.#resolved(k)))) answer = "Irrelevant";
     else ({ answer, result } = answerProposal(def, this.#mine.get(def.name) ?? def.default!, value));
     // §6.2.2 lets us omit the answer to AND=No and OR=Yes (the offer decides), but answering
     // is allowed and some targets wait for it before they set T: answer anyway.

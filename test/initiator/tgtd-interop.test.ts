@@ -76,6 +76,10 @@ async function captured(fn: (r: Run) => Promise<void>): Promise<{ r: Run; pdus: 
   bus.on("login:result", (a) => { r.events.push(`login ${a.status}`); });
   try {
     await fn(r);
+  } catch (e) {
+    // Stop tcpdump before failing: a capture left running keeps the test process alive.
+    await cap.stop().then(() => cap.remove?.(), () => undefined);
+    throw e;
   } finally {
     await r.ini.close();
     r.stats.close();
@@ -190,7 +194,9 @@ test("tgtd: InitialR2T=Yes, ImmediateData=No and small bursts take the R2T path;
   const r2ts: number[] = [];
   const { pdus } = await captured(async (r) => {
     r.bus.on("task:r2t", (a) => { r2ts.push(a.desiredDataTransferLength); });
-    const s = await r.ini.login(r.opts(IQN.r2t));
+    // Asked for by us too, so FirstBurstLength is irrelevant on our side and tgtd proposes it:
+    // it must get a value, not "Irrelevant" (which tgtd rejects, failing the login).
+    const s = await r.ini.login(r.opts(IQN.r2t, { params: { InitialR2T: true, ImmediateData: false } }));
     assert.deepEqual([s.params?.initialR2T, s.params?.immediateData, s.params?.maxBurstLength], [true, false, 16384]);
     const data = randomBytes(4 << 20);
     await s.write(1, 2048, data);

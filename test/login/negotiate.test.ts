@@ -189,9 +189,9 @@ test("Negotiation: in a Discovery session the target's irrelevant keys are answe
   assert.deepEqual(n.pendingAnswers(), [["InitialR2T", "Irrelevant"], ["MaxBurstLength", "Irrelevant"], ["TaskReporting", "Irrelevant"], ["DefaultTime2Wait", "2"]]);
 });
 
-test("Negotiation: FirstBurstLength offered by the target when InitialR2T=Yes and ImmediateData=No is Irrelevant", () => {
-  const n = afterAnswers([["InitialR2T", "Yes"], ["FirstBurstLength", "65536"]], { settings: { InitialR2T: true, ImmediateData: false } });
-  assert.deepEqual(n.pendingAnswers(), [["FirstBurstLength", "Irrelevant"]]);
+test("Negotiation: FirstBurstLength offered by the target when InitialR2T=Yes and ImmediateData=No is answered by Min, not Irrelevant (tgtd rejects Irrelevant)", () => {
+  const n = afterAnswers([["InitialR2T", "Yes"], ["FirstBurstLength", "4096"]], { settings: { InitialR2T: true, ImmediateData: false } });
+  assert.deepEqual(n.pendingAnswers(), [["FirstBurstLength", "4096"]]);
 });
 
 test("Negotiation: declarations are recorded; the target's MaxRecvDataSegmentLength caps what we send", () => {
