@@ -7,13 +7,18 @@ import type { Ns } from "../probe/types.js";
 
 export interface TimerHandle {
   cancel(): void;
+  /** Let the timer keep the process alive (or stop it doing so). */
+  keepAlive?(on: boolean): void;
 }
 
 export interface Clock {
   /** Nanoseconds since the Unix epoch. */
   now(): Ns;
-  /** Run `fn` after `ms` milliseconds unless cancelled. */
-  setTimer(ms: number, fn: () => void): TimerHandle;
+  /**
+   * Run `fn` after `ms` milliseconds unless cancelled. Timers do not keep the process alive
+   * unless `keepAlive` is set (a reconnect that someone's command is waiting for).
+   */
+  setTimer(ms: number, fn: () => void, opts?: { keepAlive?: boolean }): TimerHandle;
 }
 
 const hr0 = process.hrtime.bigint();
@@ -28,10 +33,10 @@ const epoch0 = BigInt(Date.now()) * 1_000_000n;
  */
 export const systemClock: Clock = {
   now: () => epoch0 + (process.hrtime.bigint() - hr0),
-  setTimer(ms, fn) {
+  setTimer(ms, fn, opts) {
     const h = setTimeout(fn, ms);
-    h.unref?.();
-    return { cancel: () => clearTimeout(h) };
+    if (!opts?.keepAlive) h.unref?.();
+    return { cancel: () => clearTimeout(h), keepAlive: (on) => void (on ? h.ref?.() : h.unref?.()) };
   },
 };
 

@@ -130,6 +130,8 @@ export class Session implements SessionRef, TaskOwner {
   }
 
   private drainTimer: TimerHandle | undefined;
+  /** The pending reconnect of a FAILED session. */
+  private retryTimer: TimerHandle | undefined;
 
   /** Send the Logout once nothing is queued or on the wire (or the logout timeout passed). */
   private logoutWhenDrained(): void {
@@ -235,16 +237,23 @@ export class Session implements SessionRef, TaskOwner {
     const delayMs = this.attempt === 1 ? Math.max(asked, (this.params?.defaultTime2Wait ?? 2) * 1000) : Math.max(asked, backoff);
     const p = this.probes["session:recovery"];
     if (p.hasSubscribers) p.publish({ session: this, attempt: this.attempt, delayMs, reason: this.conn?.reason ?? "connect-failed", t: this.clock.now() });
-    this.clock.setTimer(delayMs, () => {
+    // Commands waiting for the reconnect keep the process alive until it happens (or the
+    // replacement timeout fails them); an idle session in recovery does not.
+    const waiting = this.pending.length > 0 || this.tasks.size > 0 || this.opened !== undefined;
+    this.retryTimer?.cancel();
+    this.retryTimer = this.clock.setTimer(delayMs, () => {
+      this.retryTimer = undefined;
       if (this.state !== "FAILED") return;
       this.portalIndex = (this.portalIndex + (this.attempt > 1 ? 1 : 0)) % this.options.portals.length;
       this.connect();
-    });
+    }, { keepAlive: waiting });
   }
 
   /** N6 (replacement timeout, or closing a failed session): fail everything, stay FREE. */
   doFree(): void {
     this.replacement?.cancel();
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
     this.stopScan();
     const why = this.closing ? "ERR_SESSION_CLOSED" : "ERR_SESSION_FAILED";
     this.failAll(why, this.closing ? "the session was closed" : `the session did not recover within ${this.timeouts.replacementMs / 1000} s`);
@@ -297,6 +306,7 @@ export class Session implements SessionRef, TaskOwner {
       task.move("queue");
       task.queued();
       this.pending.push(task);
+      this.retryTimer?.keepAlive?.(true); // a command now waits for the reconnect
       this.pump();
     });
   }
