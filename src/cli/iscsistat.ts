@@ -17,6 +17,7 @@ import { formatIostat, iostatRows, kstatLines, timeStamp, type Selection } from 
 import { exitWith, report, runCommand } from "./main.js";
 import { UsageError } from "./usage-error.js";
 import { captureSnapshots } from "./capture-source.js";
+import { CAPTURE_OPTIONS } from "./capture-run.js";
 
 export const ISCSISTAT: CommandSpec = {
   name: "iscsistat",
@@ -32,14 +33,14 @@ export const ISCSISTAT: CommandSpec = {
     json: { type: "boolean", help: "each report as a JSON document" },
     db: { type: "string", arg: "FILE", help: "replay the counter snapshots of a recording" },
     pcap: { type: "string", arg: "FILE", help: "replay a capture (pcap or pcapng)" },
-    port: { type: "string", arg: "PORT", help: "with --pcap: the target's TCP port (default 3260, and any port by heuristic)" },
+    ...CAPTURE_OPTIONS,
     socket: { type: "string", arg: "PATH", help: "the daemon's control socket" },
   },
   positionals: ["interval", "count"],
   required: 0,
   help: `Without an interval, one report. With one, a report every interval seconds, for count
 reports (forever without a count). From a recording or capture the reports follow the
-recorded time, printed at once.
+recorded time, printed at once; without an interval, one report covers all of it.
 Examples:  iscsistat 1      iscsistat -p -s 'reads|writes'      iscsistat --db flight.sqlite 10`,
 };
 
@@ -95,9 +96,16 @@ export async function runIscsistat(p: Parsed): Promise<number> {
   if (ts !== undefined && ts !== "u" && ts !== "d") throw new UsageError(`-T takes u or d, got '${ts}'`);
   if (v.db && v.pcap) throw new UsageError("--db and --pcap are two sources: give one");
   const src = v.db ? recordingSource(v.db as string, interval)
-    : v.pcap ? await captureSnapshots(v.pcap as string, interval ?? 1, v.port as string | undefined)
+    : v.pcap ? await captureSnapshots(v.pcap as string, interval ?? 1, v)
     : await daemonSource((v.socket as string | undefined) ?? defaultSocketPath());
   try {
+    if (interval === undefined && !src.live) {
+      // One report of a recording or capture: all of it, like iostat's first report since boot.
+      let last: Kstat[] | undefined;
+      for (let k = await src.next(); k; k = await src.next()) last = k;
+      if (last) print(v, ts, src.t(), undefined, last);
+      return 0;
+    }
     let prev: Kstat[] | undefined;
     for (let n = 0; n < count; n++) {
       if (n > 0 && src.live) await new Promise((r) => setTimeout(r, interval! * 1000));

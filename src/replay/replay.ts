@@ -136,6 +136,11 @@ export class Replay {
     this.nextOid = opts.firstOid ?? 1;
   }
 
+  /** The replayed connection of a capture connection, once its first PDU placed it in a session. */
+  connOf(info: ConnectionInfo): ReplayConn | undefined {
+    return this.tracks.get(info)?.conn;
+  }
+
   /** Replay one capture event (in capture order). */
   push(e: CaptureEvent): void {
     switch (e.type) {

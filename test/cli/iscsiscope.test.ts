@@ -5,7 +5,6 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,36 +12,20 @@ import { join } from "node:path";
 import { run } from "../../src/cli/peers/run.js";
 import { freePort } from "../../src/cli/peers/ports.js";
 import { DEFAULT_TARGET_NAME, FakeTarget } from "../helpers/fake-target.js";
-import { repoRoot } from "../helpers/paths.js";
 import { startTgtd, type Tgtd } from "../helpers/tgtd.js";
+import { BINS, runBin, type Out } from "../helpers/cli.js";
 
-const BIN = join(repoRoot, "dist", "src", "cli", "iscsiscope.js");
+const BIN = BINS.iscsiscope;
 const IQN = "iqn.2026-11.io.iscsiscope.test:cli";
 const CHAP_IQN = "iqn.2026-11.io.iscsiscope.test:cli-chap";
 const SECRET = "cli-secret-never-shown-77";
 let tgtd: Tgtd;
 let dir: string;
 
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function iscsiscope(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...coverageEnv(), ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+  return runBin(BIN, args, env);
 }
 
-/** Under `npm test`, the CLI processes note their probes too (test/helpers/probe-coverage-hook.ts). */
-function coverageEnv(): NodeJS.ProcessEnv {
-  if (!process.env.ISCSISCOPE_PROBE_COVERAGE) return {};
-  const hook = join(repoRoot, "dist", "test", "helpers", "probe-coverage-hook.js");
-  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${hook}`.trim() };
-}
 
 /** One line on stderr, a non-zero exit, no stack trace. */
 function oneLine(o: Out, pattern: RegExp, code?: number): void {

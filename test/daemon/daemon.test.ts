@@ -7,36 +7,22 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { freePort } from "../../src/cli/peers/ports.js";
 import { killAndWait, reapOnExit } from "../../src/cli/peers/reaper.js";
-import { repoRoot } from "../helpers/paths.js";
 import { startTgtd, type Tgtd } from "../helpers/tgtd.js";
+import { BINS, coverageEnv, runBin } from "../helpers/cli.js";
 
-const BIN = join(repoRoot, "dist", "src", "cli", "iscsiscope.js");
-const STAT = join(repoRoot, "dist", "src", "cli", "iscsistat.js");
+const BIN = BINS.iscsiscope;
+const STAT = BINS.iscsistat;
 const IQN = "iqn.2026-11.io.iscsiscope.test:daemon";
 const IQN2 = "iqn.2026-11.io.iscsiscope.test:daemon-two";
 let tgtd: Tgtd;
 let dir: string;
-
-interface Out { code: number; stdout: string; stderr: string }
-
-function coverageEnv(): NodeJS.ProcessEnv {
-  if (!process.env.ISCSISCOPE_PROBE_COVERAGE) return {};
-  return { NODE_OPTIONS: `--import=${join(repoRoot, "dist", "test", "helpers", "probe-coverage-hook.js")}` };
-}
-
-function runBin(bin: string, args: string[]): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...coverageEnv() }, timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }));
-  });
-}
 
 /** A daemon child process; resolves once it said it is listening. */
 async function startDaemon(args: string[]): Promise<{ proc: ChildProcess; log: () => string }> {
