@@ -13,7 +13,7 @@ test("index.ts exports the public surface and none of the internal helpers", () 
     "decodeSupportedVpdPages", "decodeUnitSerialNumber", "decodeVpd", "deviceTypeName", "formatLun",
     "inquiryCdb", "lunFromField", "lunToField", "modeSense10Cdb", "modeSense6Cdb", "opName", "qualifierName",
     "read10Cdb", "read16Cdb", "readCapacity10Cdb", "readCapacity16Cdb", "reportLunsCdb", "scsiOpName",
-    "senseDescriptorName", "senseKeyName", "statusName", "synchronizeCache10Cdb", "testUnitReadyCdb",
+    "senseDescriptorName", "senseKeyName", "senseTriple", "statusName", "synchronizeCache10Cdb", "testUnitReadyCdb",
     "unmapCdb", "unmapParameterList", "write10Cdb", "write16Cdb", "writeSame16Cdb",
   ]);
 });
