@@ -6,12 +6,14 @@ import { benchBus } from "./bus.bench.js";
 import { benchCodec } from "./codec.bench.js";
 import { benchCrc32c } from "./crc32c.bench.js";
 import { benchInitiator } from "./initiator.bench.js";
+import { benchRecord } from "./record.bench.js";
 
 const sections: Record<string, () => void | Promise<void>> = {
   crc32c: benchCrc32c,
   codec: benchCodec,
   bus: benchBus,
   initiator: benchInitiator,
+  record: benchRecord,
 };
 
 const wanted = process.argv.slice(2);
