@@ -13,6 +13,7 @@ import type {
 import type { ConnRef, Ns, SessionRef, SessionState } from "../probe/types.js";
 import type { ReplayStats } from "../replay/index.js";
 import { scsiOpName, statusName } from "../scsi/index.js";
+import { Samples } from "../stat/samples.js";
 import { formatBytes, formatTable } from "./common.js";
 
 interface SessionInfo {
@@ -31,30 +32,6 @@ interface SessionInfo {
   portal: string;
 }
 
-/** Latencies of one SCSI operation, kept exactly (percentiles are nearest-rank). */
-class Latencies {
-  private v = new Float64Array(64);
-  n = 0;
-  sum = 0;
-  min = Infinity;
-  max = 0;
-  push(ns: number): void {
-    if (this.n === this.v.length) {
-      const bigger = new Float64Array(this.v.length * 2);
-      bigger.set(this.v);
-      this.v = bigger;
-    }
-    this.v[this.n++] = ns;
-    this.sum += ns;
-    if (ns < this.min) this.min = ns;
-    if (ns > this.max) this.max = ns;
-  }
-  percentiles(ps: number[]): number[] {
-    const sorted = this.v.slice(0, this.n).sort();
-    return ps.map((p) => sorted[Math.max(0, Math.ceil((p / 100) * this.n) - 1)]);
-  }
-}
-
 interface OpStats {
   op: number;
   name: string;
@@ -63,7 +40,7 @@ interface OpStats {
   writes: number;
   bytes: number;
   errors: number;
-  srt: Latencies;
+  srt: Samples;
 }
 
 export interface SnoopSummaryJson {
@@ -165,7 +142,7 @@ export class SnoopSummary {
     this.session(a.task.session, a.t);
     const op = a.task.op;
     let o = this.ops.get(op);
-    if (!o) this.ops.set(op, (o = { op, name: scsiOpName(op), count: 0, reads: 0, writes: 0, bytes: 0, errors: 0, srt: new Latencies() }));
+    if (!o) this.ops.set(op, (o = { op, name: scsiOpName(op), count: 0, reads: 0, writes: 0, bytes: 0, errors: 0, srt: new Samples(64) }));
     o.count++;
     if (a.task.dir === "read") o.reads++;
     if (a.task.dir === "write") o.writes++;
@@ -195,8 +172,8 @@ export class SnoopSummary {
       })),
       commands: ops.map(({ srt: _srt, ...o }) => o),
       srt: ops.filter((o) => o.srt.n > 0).map((o) => {
-        const [p50, p95, p99] = o.srt.percentiles([50, 95, 99]);
-        return { op: o.op, name: o.name, calls: o.srt.n, minS: o.srt.min / 1e9, maxS: o.srt.max / 1e9, avgS: o.srt.sum / o.srt.n / 1e9, sumS: o.srt.sum / 1e9, p50S: p50 / 1e9, p95S: p95 / 1e9, p99S: p99 / 1e9 };
+        const x = o.srt.summary();
+        return { op: o.op, name: o.name, calls: x.n, minS: x.min / 1e9, maxS: x.max / 1e9, avgS: x.avg / 1e9, sumS: x.sum / 1e9, p50S: x.p50 / 1e9, p95S: x.p95 / 1e9, p99S: x.p99 / 1e9 };
       }),
       statuses: Object.fromEntries(this.statuses),
       disconnects: this.disconnects.map((d) => ({ rel: rel(d.t), session: d.session, connection: d.conn, reason: d.reason, detail: d.detail, inFlight: d.inFlight })),

@@ -14,7 +14,7 @@ import type { AnomalyKind, ConnRef, ConnState, DisconnectReason, Ns } from "../p
 import { encodePduVec } from "../wire/encode.js";
 import { PduFramer, type FrameInfo } from "../wire/framer.js";
 import { RESERVED_TAG } from "../wire/layout.js";
-import { snLt } from "../wire/serial.js";
+import { StatSNTracker } from "../wire/statsn.js";
 import { encodeText } from "../wire/text.js";
 import type { AsyncMessage, NopIn, Pdu, Reject } from "../wire/types.js";
 import { LOGOUT_RESPONSE, REJECT_REASON } from "../wire/names.js";
@@ -30,18 +30,6 @@ interface Waiter {
   reject(err: Error): void;
 }
 
-/** PDU kinds whose StatSN advances the connection's ExpStatSN (RFC 7143 §4.2.2.2). */
-function advancesStatSN(p: Pdu): boolean {
-  switch (p.kind) {
-    case "scsi-response": case "task-response": case "text-response": case "logout-response":
-    case "async-message": case "reject": case "login-response":
-      return true;
-    case "data-in": return p.statusPresent;
-    case "nop-in": return p.itt !== RESERVED_TAG;
-    default: return false;
-  }
-}
-
 export class Connection implements ConnRef {
   state: ConnState = "FREE";
   local = "";
@@ -50,8 +38,7 @@ export class Connection implements ConnRef {
   address: string | undefined;
   readonly framer = new PduFramer({ maxDataSegmentLength: 8192 });
   private digests = { headerDigest: false, dataDigest: false };
-  expStatSN = 0;
-  private statSNKnown = false;
+  private readonly statSN = new StatSNTracker();
   lastRxT: Ns | null = null;
   lastNopRttNs: Ns | null = null;
   reason: DisconnectReason | undefined;
@@ -267,24 +254,19 @@ export class Connection implements ConnRef {
     w.resolve(pdu);
   }
 
+  /** ExpStatSN for the requests we send. */
+  get expStatSN(): number {
+    return this.statSN.expStatSN;
+  }
+
   /** RFC 7143 §4.2.2.2: a status-bearing PDU must carry StatSN = ExpStatSN. */
   private checkStatSN(pdu: Pdu & { statSN: number }): void {
-    if (pdu.kind === "data-in" && !pdu.statusPresent) return;
-    // A login refused with a non-zero Status-Class ends the connection; targets fill its
-    // StatSN loosely (tgtd sends 0), so it is not a sequence to check.
-    if (pdu.kind === "login-response" && pdu.statusClass !== 0) return;
-    const advances = advancesStatSN(pdu);
-    if (!this.statSNKnown) {
-      if (!advances) return;
-      this.statSNKnown = true;
-    } else if (advances ? pdu.statSN !== this.expStatSN : snLt(this.expStatSN, pdu.statSN)) {
-      const p = this.probes["anomaly:statsn-gap"];
-      if (p.hasSubscribers) {
-        p.publish({ conn: this, kind: "statsn-gap", detail: `${pdu.kind} StatSN ${pdu.statSN}, expected ${this.expStatSN}`,
-          expected: this.expStatSN, got: pdu.statSN, t: this.clock.now() });
-      }
+    const expected = this.statSN.check(pdu);
+    if (expected === undefined) return;
+    const p = this.probes["anomaly:statsn-gap"];
+    if (p.hasSubscribers) {
+      p.publish({ conn: this, kind: "statsn-gap", detail: `${pdu.kind} StatSN ${pdu.statSN}, expected ${expected}`, expected, got: pdu.statSN, t: this.clock.now() });
     }
-    if (advances) this.expStatSN = (pdu.statSN + 1) >>> 0;
   }
 
   // ---- NOP keepalive (open-iscsi noop_out_interval / noop_out_timeout) ----

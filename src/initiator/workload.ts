@@ -10,6 +10,7 @@ import { TaskError } from "../errors.js";
 import type { ScsiSession } from "./scsi-session.js";
 import { describeStatus } from "./scsi-session.js";
 import { decodeSense, read10Cdb, read16Cdb, write10Cdb, write16Cdb } from "../scsi/index.js";
+import { Samples } from "../stat/samples.js";
 
 function isUnitAttention(status: number, sense: Uint8Array | undefined): boolean {
   if (status !== 0x02 || !sense) return false;
@@ -72,26 +73,10 @@ export interface WorkloadResult {
   cpu: { userS: number; sysS: number; usPerIo: number };
 }
 
-/** Latency samples in nanoseconds, growing as needed. */
-class Samples {
-  private a = new Float64Array(1 << 16);
-  n = 0;
-  push(x: number): void {
-    if (this.n === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[this.n++] = x;
-  }
-  summary(): OpResult["lat"] {
-    if (this.n === 0) return { min: 0, max: 0, avg: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0 };
-    const s = this.a.slice(0, this.n).sort();
-    const at = (p: number) => s[Math.min(this.n - 1, Math.ceil((p / 100) * this.n) - 1)];
-    let sum = 0;
-    for (let i = 0; i < this.n; i++) sum += s[i];
-    return { min: s[0], max: s[this.n - 1], avg: sum / this.n, p50: at(50), p90: at(90), p95: at(95), p99: at(99), p999: at(99.9) };
-  }
+/** The benchmark's latency figures of a set of samples (ns). */
+function latency(lat: Samples): OpResult["lat"] {
+  const { min, max, avg, p50, p90, p95, p99, p999 } = lat.summary();
+  return { min, max, avg, p50, p90, p95, p99, p999 };
 }
 
 /** A 512-byte block stamped with its LBA and write generation: "ISCO", lba, gen, then filler. */
@@ -117,8 +102,8 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
   if (slice < per) throw new RangeError(`LUN ${o.lun} (${totalBlocks} blocks) is too small for ${o.qd} workers of ${o.bs} bytes`);
   const mix = o.rw === "randrw" || o.rw === "rw" ? (o.rwmix ?? 70) : o.rw.includes("read") ? 100 : 0;
   const random = o.rw.startsWith("rand");
-  const readLat = new Samples();
-  const writeLat = new Samples();
+  const readLat = new Samples(1 << 16);
+  const writeLat = new Samples(1 << 16);
   const p: Progress = { elapsedS: 0, readIos: 0, writeIos: 0, readBytes: 0, writeBytes: 0 };
   let errors = 0;
   let firstError: string | undefined;
@@ -194,7 +179,7 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
   const elapsedS = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
   const ios = p.readIos + p.writeIos;
-  const op = (n: number, bytes: number, lat: Samples): OpResult => ({ ios: n, bytes, iops: n / elapsedS, bw: bytes / elapsedS, lat: lat.summary() });
+  const op = (n: number, bytes: number, lat: Samples): OpResult => ({ ios: n, bytes, iops: n / elapsedS, bw: bytes / elapsedS, lat: latency(lat) });
   return {
     rw: o.rw, bs: o.bs, qd: o.qd, lun: o.lun, elapsedS,
     read: op(p.readIos, p.readBytes, readLat), write: op(p.writeIos, p.writeBytes, writeLat),

@@ -6,6 +6,7 @@
 import type { ProbeSet } from "../probe/bus.js";
 import type { ConnRef, ConnState, DisconnectReason, Ns, SessionRef, SessionState, TaskRef, TaskState } from "../probe/types.js";
 import type { ConnectionInfo } from "../capture/index.js";
+import { StatSNTracker } from "../wire/statsn.js";
 import type { TaskRequest } from "../wire/types.js";
 
 /** The replay's clock: the capture time of the event being replayed. */
@@ -48,9 +49,8 @@ export class ReplayConn implements ConnRef {
   cid = 0;
   readonly local: string;
   readonly remote: string;
-  /** The next StatSN expected from the target, once one status-bearing PDU has set it. */
-  expStatSN = 0;
-  statSNKnown = false;
+  /** The StatSN sequence of the target's PDUs. */
+  readonly statSN = new StatSNTracker();
   /** Capture time of the last PDU from the target. */
   lastRxT: Ns | null = null;
   lastNopRttNs: Ns | null = null;

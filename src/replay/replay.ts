@@ -91,18 +91,6 @@ const ANOMALY: { [K in AnomalyKind]: `anomaly:${K}` } = {
 /** Malformed-stream reasons that are the target's or initiator's doing, not the capture's. */
 const PROTOCOL_MALFORMED = new Set<MalformedEvent["reason"]>(["bad-header", "undecodable", "too-long"]);
 
-/** PDU kinds whose StatSN advances ExpStatSN (RFC 7143 §4.2.2.2), as the initiator checks them. */
-function advancesStatSN(p: Pdu): boolean {
-  switch (p.kind) {
-    case "scsi-response": case "task-response": case "text-response": case "logout-response":
-    case "async-message": case "reject": case "login-response":
-      return true;
-    case "data-in": return p.statusPresent;
-    case "nop-in": return p.itt !== RESERVED_TAG;
-    default: return false;
-  }
-}
-
 function seconds(ns: Ns): string {
   return `${(Number(ns) / 1e9).toFixed(1)} s`;
 }
@@ -225,7 +213,7 @@ export class Replay {
       track.lostToTargetT = e.time;
       conn.targetPings.clear();
     } else {
-      conn.statSNKnown = false;
+      conn.statSN.reset();
       conn.pings.clear();
       conn.requests.clear();
       conn.loginPendingT = undefined;
@@ -391,16 +379,8 @@ export class Replay {
 
   /** RFC 7143 §4.2.2.2: a status-bearing PDU carries StatSN = ExpStatSN (as the initiator checks). */
   private checkStatSN(conn: ReplayConn, pdu: Pdu & { statSN: number }): void {
-    if (pdu.kind === "data-in" && !pdu.statusPresent) return;
-    if (pdu.kind === "login-response" && pdu.statusClass !== 0) return;
-    const advances = advancesStatSN(pdu);
-    if (!conn.statSNKnown) {
-      if (!advances) return;
-      conn.statSNKnown = true;
-    } else if (advances ? pdu.statSN !== conn.expStatSN : snLt(conn.expStatSN, pdu.statSN)) {
-      this.anomaly(conn, "statsn-gap", `${pdu.kind} StatSN ${pdu.statSN}, expected ${conn.expStatSN}`, undefined, conn.expStatSN, pdu.statSN);
-    }
-    if (advances) conn.expStatSN = (pdu.statSN + 1) >>> 0;
+    const expected = conn.statSN.check(pdu);
+    if (expected !== undefined) this.anomaly(conn, "statsn-gap", `${pdu.kind} StatSN ${pdu.statSN}, expected ${expected}`, undefined, expected, pdu.statSN);
   }
 
   /** ExpCmdSN/MaxCmdSN (RFC 7143 §4.2.2.1), as the initiator's session checks them. */

@@ -9,3 +9,4 @@ export { decodeText, encodeText, splitText, TextAccumulator, type TextPair } fro
 export { crc32c } from "./crc32c.js";
 export { snAdd, snDiff, snLe, snLt } from "./serial.js";
 export * from "./names.js";
+export { StatSNTracker, advancesStatSN } from "./statsn.js";

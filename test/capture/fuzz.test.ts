@@ -16,20 +16,11 @@ import { runInNewContext } from "node:vm";
 import { CaptureError } from "../../src/capture/errors.js";
 import { decodeCaptureBytes } from "../../src/capture/read-capture.js";
 import { fixturePath } from "../helpers/paths.js";
+import { rng } from "../helpers/rng.js";
 
 const INPUTS = 100_000;
 const index = JSON.parse(readFileSync(fixturePath("pcap", "index.json"), "utf8")) as { fixtures: Record<string, { file: string; port: number }> };
 
-/** xorshift32: the same inputs on every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 interface Seed { bytes: Uint8Array; port: number; records: number[]; format: "pcap" | "pcapng" }
 

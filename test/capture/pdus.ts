@@ -3,6 +3,7 @@
  * PduBuilder (test/helpers/pdu-builder.ts), never by src/wire's encoder (STYLE.md §10), and
  * a TCP conversation that carries them (sequence numbers, ACKs, SYN/FIN/RST).
  */
+import { concat } from "../helpers/hex.js";
 import { crc32cRef, PduBuilder } from "../helpers/pdu-builder.js";
 import { ethernet, ipv4, ipv6, TCP, tcp, type Rec } from "./builder.js";
 
@@ -185,11 +186,5 @@ export interface FlowOptions {
 
 /** Concatenate byte arrays. */
 export function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat(parts);
 }

@@ -39,3 +39,19 @@ export function readHexFixture(path: string): Uint8Array {
   const full = isAbsolute(path) ? path : fixturePath(path);
   return parseHex(readFileSync(full, "utf8"), path);
 }
+
+/**
+ * Byte arrays end to end.
+ *
+ * @example
+ * concat([Uint8Array.of(1), Uint8Array.of(2, 3)]); // Uint8Array [1, 2, 3]
+ */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -16,17 +16,8 @@ import { fixturePath } from "../helpers/paths.js";
 import {
   asyncMsg, cmd, dataIn, dataOut, Flow, loginReq, loginRsp, logoutReq, logoutRsp, nopIn, nopOut, r2t, reject, rsp, snack, tmf, tmfRsp,
 } from "./scenario.js";
+import { rng } from "../helpers/rng.js";
 
-/** xorshift32: the same inputs every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 /** A bus with a subscriber on every probe, so every probe site builds its arguments. */
 function busWithEverything(): ProbeBus {

@@ -69,13 +69,5 @@ export function words(b: Uint8Array): string {
   return lines.join("\n");
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concat } from "../../helpers/hex.js";
 
