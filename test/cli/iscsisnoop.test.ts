@@ -183,6 +183,15 @@ test("iscsisnoop: bad files and bad options get one line naming what and where, 
     assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   }
+  const garbage = join(dir, "garbage.pcap");
+  writeFileSync(garbage, Buffer.concat([whole.subarray(0, 24), Buffer.from(Array.from({ length: 1024 }, (_, i) => i & 0xff))]));
+  const g = await runBin(BINS.iscsisnoop, ["summary", garbage]);
+  assert.equal(g.code, 0, "the header is readable: an empty summary that says why");
+  assert.match(g.stderr, /^iscsisnoop: .*garbage\.pcap: record at byte 24 /);
+  assert.match(g.stdout, /no iSCSI: the capture holds no frames/);
+  const none = await runBin(BINS.iscsisnoop, ["summary", "--port", "1234", "--no-heuristic", file("tgtd-inquiry")]);
+  assert.match(none.stdout, /no iSCSI: \d+ frames, .*none on port 1234/);
+  assert.match(none.stdout, /Sessions\n {2}none/);
   const truncated = await runBin(BINS.iscsisnoop, ["--port", port("tgtd-inquiry"), cut]);
   assert.equal(truncated.code, 0, "a cut last record is a warning: the rest is shown");
   assert.match(truncated.stderr, /^iscsisnoop: .*cut\.pcap: last record at byte \d+ is cut short/);
