@@ -6,11 +6,13 @@
  * every container.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import type { FrameSink } from "../../src/capture/frame-reader.js";
 import { LinkType } from "../../src/capture/link.js";
 import { pumpBytes } from "../../src/capture/source.js";
 import type { Frame } from "../../src/capture/types.js";
+import { fixturePath } from "../helpers/paths.js";
 import { ethernet, pcapFile, pcapngFile, sll2, type Rec } from "./builder.js";
 import { decode } from "./decode.js";
 import { cat, Flow, login, nopIn } from "./pdus.js";
@@ -119,3 +121,31 @@ test("pcapng with two interfaces of different link types carrying one TCP conver
   assert.deepEqual(d.pdus.map((p) => p.opcode), [0x03, 0x23]);
   assert.deepEqual(d.summary.linkTypes, [1, 276]);
 });
+
+test("records cut by a chunk's end are read whole from the next chunk, at any chunk size (pcap, nanosecond pcap, pcapng, cut short)", () => {
+  const files = {
+    pcap: readFileSync(fixturePath("pcap", "tgtd-digests.pcap")), nsec: readFileSync(fixturePath("pcap", "tgtd-r2t-nsec.pcap")),
+    pcapng: readFileSync(fixturePath("pcap", "tgtd-digests-pcapng.pcapng")),
+  };
+  const cases = Object.entries(files).flatMap(([name, b]) => [[name, b], [`${name} cut short`, b.subarray(0, b.length - 30)]] as const);
+  for (const [name, bytes] of cases) {
+    const whole = readChunked(bytes, 1 << 20);
+    assert.ok(whole.frames.length > 20, name);
+    for (const size of [1, 2, 15, 16, 17, 28, 29, 100, 1500, 4093, 65536]) {
+      const r = readChunked(bytes, size);
+      assert.deepEqual(r.warnings, whole.warnings, `${name}, ${size}-byte chunks`);
+      assert.equal(r.frames.length, whole.frames.length, `${name}, ${size}-byte chunks`);
+      for (const [i, f] of r.frames.entries()) assert.deepEqual(f, whole.frames[i], `${name}, ${size}-byte chunks, frame ${i + 1}`);
+    }
+  }
+});
+
+function readChunked(bytes: Uint8Array, chunkSize: number): Seen {
+  const seen: Seen = { frames: [], warnings: [], linkTypes: [] };
+  pumpBytes("t.cap", bytes, {
+    frame: (f) => seen.frames.push({ ...f, data: f.data.slice() }),
+    warning: (code, at, _frame, message) => seen.warnings.push(`${code}@${at}: ${message}`),
+    linkType: (t) => seen.linkTypes.push(t),
+  }, chunkSize);
+  return seen;
+}
