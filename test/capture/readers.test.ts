@@ -6,11 +6,13 @@
  * every container.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import type { FrameSink } from "../../src/capture/frame-reader.js";
 import { LinkType } from "../../src/capture/link.js";
-import { pumpBytes } from "../../src/capture/source.js";
+import { pumpBytes, pumpFile } from "../../src/capture/source.js";
 import type { Frame } from "../../src/capture/types.js";
 import { fixturePath } from "../helpers/paths.js";
 import { ethernet, pcapFile, pcapngFile, sll2, type Rec } from "./builder.js";
@@ -149,3 +151,35 @@ function readChunked(bytes: Uint8Array, chunkSize: number): Seen {
   }, chunkSize);
   return seen;
 }
+
+test("a file read ahead in chunks: records across chunk ends, longer than the room before a chunk and than a chunk, a cut last record", async () => {
+  const sizes = [70_000, 300_000, 1_500_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 1_048_560, 3, 2_000_000, 900];
+  const recs: Rec[] = sizes.map((n, i) => ({ sec: 1_700_000_000 + i, nsec: i * 1000, data: Uint8Array.from({ length: n }, (_, k) => (k * 31 + i) & 0xff) }));
+  const files = {
+    pcap: pcapFile(recs, { snaplen: 4 << 20 }),
+    pcapng: pcapngFile([{ linkType: 1, snaplen: 4 << 20 }], recs),
+  };
+  const dir = mkdtempSync(join(tmpdir(), "iscsiscope-readers-"));
+  try {
+    for (const [name, whole] of Object.entries(files)) {
+      for (const bytes of [whole, whole.subarray(0, whole.length - 500)]) {
+        const path = join(dir, `${name}-${bytes.length}`);
+        writeFileSync(path, bytes);
+        const fromFile: Seen = { frames: [], warnings: [], linkTypes: [] };
+        await pumpFile(path, {
+          frame: (f) => fromFile.frames.push({ ...f, data: f.data.slice() }),
+          warning: (code, at, _frame, message) => fromFile.warnings.push(`${code}@${at}: ${message}`),
+          linkType: (t) => fromFile.linkTypes.push(t),
+        }, { gate: () => undefined, cancelled: () => false });
+        const inMemory = readChunked(bytes, 1 << 20);
+        const label = `${name}, ${bytes.length} bytes`;
+        assert.equal(inMemory.frames.length, bytes === whole ? sizes.length : sizes.length - 1, label);
+        assert.deepEqual(fromFile.warnings, inMemory.warnings, label);
+        assert.equal(fromFile.frames.length, inMemory.frames.length, label);
+        for (const [i, f] of fromFile.frames.entries()) assert.deepEqual(f, inMemory.frames[i], `${label}, frame ${i + 1}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
