@@ -195,9 +195,10 @@ export class PcapReader implements FrameReader {
     const fileOffset = this.#offset;
     this.#offset += RECORD_HEADER + h.capturedLength;
     const frac = h.timestampMicroseconds;
+    const d = p.data;
     this.#sink.frame({
       number: ++this.#frames, sec: h.timestampSeconds, nsec: this.#nanosecond ? frac : frac * 1000,
-      linkType: this.#linkType, data: p.data, wireLength: h.originalLength, fileOffset,
+      linkType: this.#linkType, data: new Uint8Array(d.buffer, d.byteOffset, d.length), wireLength: h.originalLength, fileOffset,
     });
   }
 
