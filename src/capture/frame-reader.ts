@@ -11,6 +11,8 @@ export interface FrameSink {
   warning(code: WarningCode, fileOffset: number, frame: number | undefined, message: string): void;
   /** A link type in use (once per interface). */
   linkType(type: number): void;
+  /** Called after each chunk: frames of that chunk are over, views of it may not be kept. */
+  chunkEnd?(): void;
 }
 
 /**

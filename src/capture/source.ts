@@ -80,6 +80,7 @@ export async function pumpFile(file: string, sink: FrameSink & { format?: string
     const reader = openReader(file, chunk, sink);
     while (chunk !== undefined && !control.cancelled()) {
       const used = reader.push(chunk);
+      sink.chunkEnd?.();
       if (reader.stopped) break;
       const wait = control.gate();
       if (wait !== undefined) await wait;
@@ -176,6 +177,7 @@ export function pumpBytes(name: string, bytes: Uint8Array, sink: FrameSink, chun
   let size = chunkSize;
   for (let o = 0; o < buf.length && !reader.stopped;) {
     const used = reader.push(buf.subarray(o, o + size));
+    sink.chunkEnd?.();
     if (used === 0 && o + size >= buf.length) break;
     size = used === 0 ? Math.max(reader.need, 2 * size) : chunkSize;
     o += used;
