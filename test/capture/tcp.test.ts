@@ -9,7 +9,7 @@ import { CaptureDecoder } from "../../src/capture/decoder.js";
 import { pumpBytes } from "../../src/capture/source.js";
 import { pcapFile, TCP, type Rec } from "./builder.js";
 import { decode } from "./decode.js";
-import { cat, Flow, login, nopIn } from "./pdus.js";
+import { cat, dataIn, Flow, login, nopIn, nopOut } from "./pdus.js";
 
 const nops = (n: number, size = 200, from = 1) =>
   [...Array(n).keys()].map((k) => nopIn({ itt: from + k, statSN: k, expCmdSN: 1, data: Uint8Array.from({ length: size }, (_, i) => (i + k) & 0xff) }));
@@ -188,4 +188,27 @@ test("retransmissions are compared with what was delivered the same way whatever
     assert.deepEqual([s.trouble.retransmission, s.trouble["overlap-conflict"]], [3, 2], `${size}-byte chunks: ${troubles.join(" ")}`);
     assert.equal(s.pdus, 42, `${size}-byte chunks`);
   }
+});
+
+test("while TCP holds a hole in one direction, the other direction's PDUs are held for order only up to 16 MiB, then released", () => {
+  const { request, response } = login();
+  const f = new Flow().handshake().send("i", request).send("t", response);
+  f.send("i", nopOut({ itt: 1, cmdSN: 2, expStatSN: 2 })).send("i", nopOut({ itt: 2, cmdSN: 3, expStatSN: 2 }));
+  f.recs.splice(f.recs.length - 2, 1); // the first NOP-Out is lost: the second waits behind the hole
+  const data = new Uint8Array(65536);
+  for (let k = 0; k < 300; k++) {
+    const pdu = dataIn({ itt: 100 + k, statSN: 2, expCmdSN: 4, data });
+    // PSH without ACK: nothing tells TCP that the lost bytes were received.
+    for (let o = 0; o < pdu.length; o += 65000) f.segment("t", TCP.PSH, pdu.subarray(o, o + 65000));
+  }
+  f.fin("i").fin("t");
+  let framesReadAtFirst = -1;
+  const decoder = new CaptureDecoder("t.pcap", "pcap", {}, (e) => {
+    if (e.type === "pdu" && e.opcode === 0x25 && framesReadAtFirst < 0) framesReadAtFirst = decoder.summary.frames;
+  });
+  pumpBytes("t.pcap", pcapFile(f.recs), decoder);
+  const s = decoder.finish();
+  assert.equal(s.pdus, 2 + 1 + 300);
+  assert.ok(framesReadAtFirst > 0 && framesReadAtFirst < f.recs.length * 0.9,
+    `the first Data-In came out after ${framesReadAtFirst} of ${f.recs.length} frames were read`);
 });
