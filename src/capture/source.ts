@@ -1,11 +1,11 @@
 /**
  * Opening a capture: the magic number picks the reader (classic pcap, either byte order,
  * micro- or nanosecond; pcapng), the file header is checked (a file that fails here is
- * unreadable: {@link CaptureError}), then the file is fed to the reader in 1 MiB chunks
- * (pcap-parser is about twice as fast on 1 MiB chunks as on 64 KiB ones). A reader uses
- * whole records only: the next chunk is read from the first byte it did not use (a record
- * longer than a chunk gets a chunk of its size), so no bytes are ever joined. Between
- * chunks the reader waits while its consumer asks it to (backpressure).
+ * unreadable: {@link CaptureError}), then the file is fed to the reader in 1 MiB chunks,
+ * the next one read while the current one is decoded. A reader uses whole records only:
+ * the next chunk starts with the record the last one cut (a record longer than a chunk gets
+ * a chunk of its size), so the file's bytes are never joined. Between chunks the reader
+ * waits while its consumer asks it to (backpressure).
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { CaptureError } from "./errors.js";
