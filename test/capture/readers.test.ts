@@ -153,8 +153,12 @@ function readChunked(bytes: Uint8Array, chunkSize: number): Seen {
 }
 
 test("a file read ahead in chunks: records across chunk ends, longer than the room before a chunk and than a chunk, a cut last record", async () => {
-  const sizes = [70_000, 300_000, 1_500_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 65_000, 1_048_560, 3, 2_000_000, 900];
-  const recs: Rec[] = sizes.map((n, i) => ({ sec: 1_700_000_000 + i, nsec: i * 1000, data: Uint8Array.from({ length: n }, (_, k) => (k * 31 + i) & 0xff) }));
+  const sizes = [70_000, 300_000, 1_500_000, ...Array<number>(40).fill(65_000), 3, 900];
+  const recs: Rec[] = sizes.map((n, i) => {
+    const data = new Uint8Array(n);
+    for (let k = 0; k < n; k++) data[k] = (k * 31 + i) & 0xff;
+    return { sec: 1_700_000_000 + i, nsec: i * 1000, data };
+  });
   const files = {
     pcap: pcapFile(recs, { snaplen: 4 << 20 }),
     pcapng: pcapngFile([{ linkType: 1, snaplen: 4 << 20 }], recs),
@@ -176,7 +180,12 @@ test("a file read ahead in chunks: records across chunk ends, longer than the ro
         assert.equal(inMemory.frames.length, bytes === whole ? sizes.length : sizes.length - 1, label);
         assert.deepEqual(fromFile.warnings, inMemory.warnings, label);
         assert.equal(fromFile.frames.length, inMemory.frames.length, label);
-        for (const [i, f] of fromFile.frames.entries()) assert.deepEqual(f, inMemory.frames[i], `${label}, frame ${i + 1}`);
+        for (const [i, f] of fromFile.frames.entries()) {
+          const { data, ...rest } = f;
+          const { data: want, ...wantRest } = inMemory.frames[i];
+          assert.deepEqual(rest, wantRest, `${label}, frame ${i + 1}`);
+          assert.ok(Buffer.from(data).equals(want), `${label}, frame ${i + 1}: same bytes`);
+        }
       }
     }
   } finally {
