@@ -5,7 +5,8 @@
  * at least MB megabytes (default 500) with "0 packets dropped by kernel". Then, on that same
  * file, each in a process of its own, alternating, ROUNDS times (medians): our decodeCapture
  * (push) and readCapture (for await), our reading alone (file and pcap-parser, frames handed to
- * nothing: the floor under our decoding), `tshark -n -r FILE -Y iscsi` (with
+ * nothing: the floor under our decoding), `iscsisnoop summary` (decoding, replay and summary:
+ * the command issue 5 names), `tshark -n -r FILE -Y iscsi` (with
  * `-d tcp.port==PORT,iscsi` and TSHARK_PREFS) and `tcpdump -n -r FILE` as a reference. Prints wall time of the whole
  * process (startup included, as for the tools), frames/s, MB/s, the ratio to tshark, peak RSS,
  * and for ours the decoding time inside the process. The capture is deleted at the end.
@@ -32,6 +33,7 @@ import { table } from "./measure.js";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const IQN = "iqn.2026-11.io.iscsiscope.bench:capture";
 const CLI = join(repoRoot, "dist", "src", "cli", "iscsiscope.js");
+const SNOOP = join(repoRoot, "dist", "src", "cli", "iscsisnoop.js");
 const SELF = fileURLToPath(import.meta.url);
 const TIME = "/usr/bin/time";
 
@@ -178,6 +180,7 @@ export async function benchCapture(megabytes = 500): Promise<void> {
       ["ours, decodeCapture (push)", process.execPath, [SELF, "--decode", "push", file, String(rec.port)]],
       ["ours, readCapture (for await)", process.execPath, [SELF, "--decode", "iter", file, String(rec.port)]],
       ["ours, frames only (read + pcap-parser)", process.execPath, [SELF, "--decode", "frames", file, String(rec.port)]],
+      ["iscsisnoop summary (decode + replay)", process.execPath, [SNOOP, "summary", "--port", String(rec.port), file]],
       ["tcpdump -n -r", "tcpdump", ["-n", "-r", file]],
       ["tshark -Y iscsi", "tshark", ["-n", "-r", file, "-d", `tcp.port==${rec.port},iscsi`, ...prefs, "-Y", "iscsi"]],
     ];
@@ -185,7 +188,7 @@ export async function benchCapture(megabytes = 500): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       for (const [k, [, cmd, args]] of tools.entries()) {
         const t = await timeProcess(cmd, args);
-        runs[k].push(cmd === process.execPath ? { ...t, child: JSON.parse(t.stdout) as ChildReport } : t);
+        runs[k].push(args[0] === SELF ? { ...t, child: JSON.parse(t.stdout) as ChildReport } : t);
       }
     }
     const ours = runs[0][0].child!;
