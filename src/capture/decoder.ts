@@ -9,6 +9,7 @@ import { IscsiConnection, type DecoderContext } from "./iscsi-connection.js";
 import { FragmentReassembler } from "./ip-fragments.js";
 import { parseIp, PROTO_TCP } from "./ip.js";
 import { ipStart, NOT_IP } from "./link.js";
+import { saveHistories, type StreamLimits } from "./tcp-stream.js";
 import { parseTcp, TcpTracker, type TcpConnection } from "./tcp-tracker.js";
 import type { CaptureEvent, CaptureOptions, CaptureSummary, Frame, TroubleKind, WarningCode } from "./types.js";
 
@@ -57,6 +58,7 @@ export class CaptureDecoder implements FrameSink {
   readonly #onEvent: (e: CaptureEvent) => void;
   readonly #frags: FragmentReassembler;
   readonly #tcp: TcpTracker;
+  readonly #limits: StreamLimits;
   #last: Frame = { number: 0, sec: 0, nsec: 0, linkType: 0, data: new Uint8Array(0), wireLength: 0, fileOffset: 0 };
   #connIds = 0;
 
@@ -73,8 +75,9 @@ export class CaptureDecoder implements FrameSink {
     };
     const limits = {
       maxOutOfOrderBytes: o.maxOutOfOrderBytes, maxOutOfOrderSegments: o.maxOutOfOrderSegments,
-      historyBytes: o.historyBytes, budget: { held: 0, max: MAX_HELD_BYTES },
+      historyBytes: o.historyBytes, budget: { held: 0, max: MAX_HELD_BYTES }, unsaved: [],
     };
+    this.#limits = limits;
     this.#tcp = new TcpTracker(limits, o.maxConnections, (conn, frame) => this.#app(ctx, conn, frame));
   }
 
@@ -98,6 +101,11 @@ export class CaptureDecoder implements FrameSink {
     const seg = parseTcp(ip);
     if (typeof seg === "string") return this.#badFrame(f, seg);
     this.#tcp.segment(ip, seg, f);
+  }
+
+  /** The reader is done with its chunk: nothing may keep views of it (TCP history is copied out). */
+  chunkEnd(): void {
+    saveHistories(this.#limits);
   }
 
   warning(code: WarningCode, fileOffset: number, frame: number | undefined, message: string): void {

@@ -11,14 +11,27 @@ export interface FrameSink {
   warning(code: WarningCode, fileOffset: number, frame: number | undefined, message: string): void;
   /** A link type in use (once per interface). */
   linkType(type: number): void;
+  /** Called after each chunk: frames of that chunk are over, views of it may not be kept. */
+  chunkEnd?(): void;
 }
 
-/** A reader of one file format, fed chunk by chunk. */
+/**
+ * A reader of one file format, fed chunk by chunk. It reads whole records only and says how
+ * many bytes it used: the caller hands the unused rest (a record cut by the chunk's end)
+ * again at the start of the next chunk, so no reader joins chunks (the pump reads the file
+ * again from there; in memory it is a view).
+ */
 export interface FrameReader {
   readonly format: "pcap" | "pcapng";
-  /** Feed the next chunk; `chunk` is not retained after the call unless copied. */
-  push(chunk: Buffer): void;
-  /** The file ended: report a record cut short, if any. */
+  /**
+   * Feed bytes that start where the bytes used so far end; returns how many were used (0
+   * when the first record is not all there: the next chunk must hold at least `need` bytes).
+   * Frames reference `chunk`; the reader keeps nothing of it after the call.
+   */
+  push(chunk: Buffer): number;
+  /** Bytes the next chunk must hold for the reader to get on (the record it waits for). */
+  readonly need: number;
+  /** The file ended (the rest of the last chunk was all there is): report a record cut short, if any. */
   end(): void;
   /** True once the reader has given up (a record that cannot be framed): stop feeding it. */
   readonly stopped: boolean;

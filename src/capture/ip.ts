@@ -5,16 +5,42 @@
  */
 import type { FragmentReassembler } from "./ip-fragments.js";
 
-/** The transport part of one IP packet (or of a reassembled datagram). */
+/**
+ * The transport part of one IP packet (or of a reassembled datagram). The addresses are
+ * `addrLength` bytes each, source then destination, at `addr[addrAt]` (the packet's own
+ * header: no view is made per packet); {@link ipSource} and {@link ipDestination} cut them out.
+ */
 export interface IpPayload {
   version: 4 | 6;
-  src: Uint8Array;
-  dst: Uint8Array;
+  addr: Uint8Array;
+  addrAt: number;
+  /** 4 or 16. */
+  addrLength: number;
   protocol: number;
   /** Transport bytes captured. */
   payload: Uint8Array;
   /** Transport bytes on the wire, from the IP length fields. */
   wireLength: number;
+}
+
+/**
+ * The source address of `ip` (a view of the packet).
+ *
+ * @example
+ * formatAddress(ipSource(ip)); // "127.0.0.1"
+ */
+export function ipSource(ip: IpPayload): Uint8Array {
+  return ip.addr.subarray(ip.addrAt, ip.addrAt + ip.addrLength);
+}
+
+/**
+ * The destination address of `ip` (a view of the packet).
+ *
+ * @example
+ * formatAddress(ipDestination(ip)); // "::1"
+ */
+export function ipDestination(ip: IpPayload): Uint8Array {
+  return ip.addr.subarray(ip.addrAt + ip.addrLength, ip.addrAt + 2 * ip.addrLength);
 }
 
 /** IP protocol number of TCP. */
@@ -48,19 +74,20 @@ function ipv4(d: Uint8Array, at: number, frags: FragmentReassembler, sec: number
   if (total === 0) total = captured; // TSO: the capturing host had not filled the length in yet
   if (ihl < 20 || total < ihl) return { bad: `IPv4 header length ${ihl} / total length ${total} impossible` };
   if (captured < ihl) return { bad: "IPv4 options cut short" };
-  const src = d.subarray(at + 12, at + 16);
-  const dst = d.subarray(at + 16, at + 20);
   const protocol = d[at + 9];
   const end = at + Math.min(total, captured); // Ethernet pads short frames: trim to the IP length
   const flagsOffset = (d[at + 6] << 8) | d[at + 7];
   const more = (flagsOffset & 0x2000) !== 0;
   const offset = (flagsOffset & 0x1fff) * 8;
-  if (!more && offset === 0) return { version: 4, src, dst, protocol, payload: d.subarray(at + ihl, end), wireLength: total - ihl };
+  if (!more && offset === 0) {
+    return { version: 4, addr: d, addrAt: at + 12, addrLength: 4, protocol, payload: d.subarray(at + ihl, end), wireLength: total - ihl };
+  }
   if (captured < total) return { bad: "IPv4 fragment cut by the snapshot length" };
-  const key = `4|${src.join(".")}|${dst.join(".")}|${protocol}|${(d[at + 4] << 8) | d[at + 5]}`;
+  const addr = d.subarray(at + 12, at + 20);
+  const key = `4|${addr.subarray(0, 4).join(".")}|${addr.subarray(4).join(".")}|${protocol}|${(d[at + 4] << 8) | d[at + 5]}`;
   const whole = frags.add(key, offset, more, d.subarray(at + ihl, end), sec);
   if (whole === undefined) return "fragment";
-  return { version: 4, src: src.slice(), dst: dst.slice(), protocol, payload: whole, wireLength: whole.length };
+  return { version: 4, addr: addr.slice(), addrAt: 0, addrLength: 4, protocol, payload: whole, wireLength: whole.length };
 }
 
 function ipv6(d: Uint8Array, at: number, frags: FragmentReassembler, sec: number): IpResult {
@@ -69,14 +96,12 @@ function ipv6(d: Uint8Array, at: number, frags: FragmentReassembler, sec: number
   let payloadLen = (d[at + 4] << 8) | d[at + 5];
   const captured = d.length - at - 40;
   if (payloadLen === 0) payloadLen = captured; // jumbogram or TSO
-  const src = d.subarray(at + 8, at + 24);
-  const dst = d.subarray(at + 24, at + 40);
   const body = d.subarray(at + 40, at + 40 + Math.min(payloadLen, captured));
-  return v6Extensions(d[at + 6], body, payloadLen, src, dst, frags, sec);
+  return v6Extensions(d[at + 6], body, payloadLen, d.subarray(at + 8, at + 40), frags, sec);
 }
 
-/** Walk extension headers from `next` over `body` (whose wire length is `wire`). */
-function v6Extensions(first: number, body: Uint8Array, wire: number, src: Uint8Array, dst: Uint8Array, frags: FragmentReassembler, sec: number): IpResult {
+/** Walk extension headers from `next` over `body` (whose wire length is `wire`); `addr` is source then destination. */
+function v6Extensions(first: number, body: Uint8Array, wire: number, addr: Uint8Array, frags: FragmentReassembler, sec: number): IpResult {
   let next = first;
   let o = 0;
   for (let n = 0; n < MAX_EXT_HEADERS; n++) {
@@ -87,25 +112,25 @@ function v6Extensions(first: number, body: Uint8Array, wire: number, src: Uint8A
       o += len;
       continue;
     }
-    if (next === V6_FRAGMENT) return v6Fragment(body, o, wire, src, dst, frags, sec);
+    if (next === V6_FRAGMENT) return v6Fragment(body, o, wire, addr, frags, sec);
     if (o > body.length) return { bad: "IPv6 extension headers run past the packet" };
-    return { version: 6, src, dst, protocol: next, payload: body.subarray(o), wireLength: wire - o };
+    return { version: 6, addr, addrAt: 0, addrLength: 16, protocol: next, payload: body.subarray(o), wireLength: wire - o };
   }
   return { bad: `more than ${MAX_EXT_HEADERS} IPv6 extension headers` };
 }
 
-function v6Fragment(body: Uint8Array, o: number, wire: number, src: Uint8Array, dst: Uint8Array, frags: FragmentReassembler, sec: number): IpResult {
+function v6Fragment(body: Uint8Array, o: number, wire: number, addr: Uint8Array, frags: FragmentReassembler, sec: number): IpResult {
   if (body.length < o + 8) return { bad: "IPv6 fragment header cut short" };
   if (body.length < wire) return { bad: "IPv6 fragment cut by the snapshot length" };
   const next = body[o];
   const offset = ((body[o + 2] << 8) | body[o + 3]) & 0xfff8;
   const more = (body[o + 3] & 1) !== 0;
   const id = ((body[o + 4] << 24) | (body[o + 5] << 16) | (body[o + 6] << 8) | body[o + 7]) >>> 0;
-  const key = `6|${Buffer.from(src).toString("hex")}|${Buffer.from(dst).toString("hex")}|${id}`;
+  const key = `6|${Buffer.from(addr.buffer, addr.byteOffset, 32).toString("hex")}|${id}`;
   const part = body.subarray(o + 8);
   const whole = offset === 0 && !more ? part : frags.add(key, offset, more, part, sec);
   if (whole === undefined) return "fragment";
-  return v6Extensions(next, whole, whole.length, src.slice(), dst.slice(), frags, sec);
+  return v6Extensions(next, whole, whole.length, addr.slice(), frags, sec);
 }
 
 /**

@@ -26,8 +26,13 @@ export interface DecoderContext {
 }
 
 const MAX_PENDING = 256;
-/** Events held to restore frame order while a stream is confirming a PDU (see #emit). */
+/**
+ * Events held to restore frame order while a stream is confirming a PDU (see #inOrder), and
+ * wire bytes of the PDUs among them (each holds its data: 4096 Data-In PDUs of 256 KiB
+ * would be 1 GiB).
+ */
 const MAX_REORDER = 4096;
+const MAX_REORDER_BYTES = 16 << 20;
 
 /**
  * @example
@@ -42,6 +47,7 @@ export class IscsiConnection implements ConnectionApp {
   pendingDropped = 0;
   #pending: Array<() => CaptureEvent> = [];
   #reorder: CaptureEvent[] = [];
+  #reorderBytes = 0;
   #targetSide: Side | undefined;
   readonly #streams: [IscsiStream | undefined, IscsiStream | undefined] = [undefined, undefined];
   readonly #ctx: DecoderContext;
@@ -186,12 +192,14 @@ export class IscsiConnection implements ConnectionApp {
    * stream picked up mid-flight confirms a PDU only when the next header (one PDU length on)
    * is in, and TCP holds segments behind a hole until it fills or is declared lost. While
    * either waits, the connection's events are held and released sorted by frame (stable),
-   * keeping each connection's events in capture order (at most MAX_REORDER held).
+   * keeping each connection's events in capture order (at most MAX_REORDER events and
+   * MAX_REORDER_BYTES of PDUs held: past that, order gives way to memory).
    */
   #inOrder(e: CaptureEvent): void {
     if (!this.#waiting() && this.#reorder.length === 0) return this.#ctx.emit(e);
     this.#reorder.push(e);
-    if (this.#reorder.length >= MAX_REORDER) this.#flushReorder();
+    if (e.type === "pdu") this.#reorderBytes += e.length;
+    if (this.#reorder.length >= MAX_REORDER || this.#reorderBytes >= MAX_REORDER_BYTES) this.#flushReorder();
   }
 
   #release(): void {
@@ -208,6 +216,7 @@ export class IscsiConnection implements ConnectionApp {
   #flushReorder(): void {
     const held = this.#reorder;
     this.#reorder = [];
+    this.#reorderBytes = 0;
     held.sort((a, b) => ("frame" in a && "frame" in b ? (a.frame ?? 0) - (b.frame ?? 0) : 0));
     for (const e of held) this.#ctx.emit(e);
   }

@@ -282,8 +282,8 @@ export class IscsiStream {
     try {
       const c = decodeCaptured(bytes, !login && d.header === true, !login && d.data === true, lostAt);
       this.#owner.pdu({
-        ...c, opcode: op, offset: at, length: bytes.length, dataSegmentLength: dataSegmentLength(bytes, 0),
-        firstFrame, lost: held ? this.#lost : 0,
+        pdu: c.pdu, headerDigest: c.headerDigest, dataDigest: c.dataDigest, opcode: op, offset: at, length: bytes.length,
+        dataSegmentLength: dataSegmentLength(bytes, 0), firstFrame, lost: held ? this.#lost : 0,
       }, frame);
     } catch (e) {
       if (!(e instanceof PduError)) throw e;

@@ -46,6 +46,8 @@ interface ParserPacketHeader {
 }
 interface ParserPacket { header: ParserPacketHeader; data: Buffer }
 type PcapParserModule = { parse(input: EventEmitter): EventEmitter };
+/** The one field of pcap-parser's state we touch: the bytes it holds (null before the first chunk). */
+type ParserState = EventEmitter & { buffer: Buffer | null | undefined };
 
 const pcapParser = createRequire(import.meta.url)("pcap-parser") as PcapParserModule;
 
@@ -83,64 +85,108 @@ export function parsePcapHeader(bytes: Uint8Array): PcapHeader {
 /**
  * Feeds a classic pcap file to pcap-parser and turns its packets into frames.
  *
+ * pcap-parser joins what it holds to each chunk it is given (a new zero-filled buffer and a
+ * copy of both, per chunk: one more pass over every byte of the file). We hand it whole
+ * records only, so after each chunk it holds nothing, and we let go of its empty leftover
+ * (`buffer = null`, its state at the start) so that it takes the next chunk as it is.
+ * Walking the record headers first also lets us refuse an impossible record before
+ * pcap-parser sees it.
+ *
  * @example
  * const r = new PcapReader(parsePcapHeader(head), sink);
- * r.push(chunk); r.end();
+ * const used = r.push(chunk); // whole records; hand chunk.subarray(used) again with more
+ * r.end();
  */
 export class PcapReader implements FrameReader {
   readonly format = "pcap";
   #stopped = false;
   readonly #feed = new ParserFeed();
+  readonly #parser: ParserState;
   readonly #sink: FrameSink;
   readonly #header: PcapHeader;
+  readonly #linkType: number;
+  readonly #nanosecond: boolean;
   readonly #maxRecord: number;
-  /** File offset of the next record header (bytes pcap-parser has consumed). */
+  /** File offset of the next record pcap-parser will emit. */
   #offset = GLOBAL_HEADER;
-  #pushed = 0;
+  /** File offset of the first byte not used yet. */
+  #used = 0;
+  /** Bytes after #used in the last chunk (a record cut short if the file ends there). */
+  #tail = 0;
+  #need = RECORD_HEADER;
   #frames = 0;
-  #pending: ParserPacketHeader | undefined;
 
   constructor(header: PcapHeader, sink: FrameSink) {
     this.#header = header;
+    this.#linkType = header.linkType;
+    this.#nanosecond = header.nanosecond;
     this.#sink = sink;
     this.#maxRecord = Math.max(DEFAULT_SNAPLEN, Math.min(header.snaplen, MAX_RECORD_LENGTH));
     sink.linkType(header.linkType);
     const parser = pcapParser.parse(this.#feed);
-    parser.on("packetHeader", (h: ParserPacketHeader) => this.#onHeader(h));
     parser.on("packet", (p: ParserPacket) => this.#onPacket(p));
     parser.on("error", (e: Error) => this.#stop(this.#offset, `pcap-parser: ${e.message}`));
+    this.#parser = parser as ParserState;
   }
 
   get stopped(): boolean {
     return this.#stopped;
   }
 
-  push(chunk: Buffer): void {
-    if (this.#stopped) return;
-    if (this.#pushed === 0 && this.#header.nanosecond) chunk = withMicrosecondMagic(chunk, this.#header.littleEndian);
-    this.#pushed += chunk.length;
-    this.#feed.emit("data", chunk);
+  get need(): number {
+    return this.#need;
+  }
+
+  push(chunk: Buffer): number {
+    if (this.#stopped) return 0;
+    const first = this.#used === 0;
+    let o = first ? GLOBAL_HEADER : 0;
+    if (chunk.length < o) return 0;
+    const le = this.#header.littleEndian;
+    this.#need = RECORD_HEADER;
+    let bad = -1;
+    while (chunk.length - o >= RECORD_HEADER) {
+      const cap = le ? chunk.readUInt32LE(o + 8) : chunk.readUInt32BE(o + 8);
+      if (cap > this.#maxRecord) {
+        bad = cap;
+        break;
+      }
+      if (chunk.length - o - RECORD_HEADER < cap) {
+        this.#need = RECORD_HEADER + cap;
+        break;
+      }
+      o += RECORD_HEADER + cap;
+    }
+    if (o > 0) this.#toParser(first ? this.#withMicrosecondMagic(chunk.subarray(0, o)) : chunk.subarray(0, o));
+    const at = this.#used + o;
+    if (bad >= 0 && !this.#stopped) {
+      this.#stop(at, `record at byte ${at} claims ${bad} captured bytes (at most ${this.#maxRecord} allowed): the rest of the file cannot be framed, reading stopped`);
+    }
+    this.#used = at;
+    this.#tail = chunk.length - o;
+    return o;
   }
 
   end(): void {
     // pcap-parser queued a process.nextTick(resume) on the feed: let it hold nothing but the feed.
     this.#feed.removeAllListeners();
-    if (this.#stopped) return;
-    const left = this.#pushed - this.#offset;
-    if (left <= 0) return;
-    const at = this.#offset;
-    const msg = this.#pending === undefined
-      ? `last record header at byte ${at} is cut short (${left} of ${RECORD_HEADER} bytes)`
-      : `last record at byte ${at} is cut short (${left - RECORD_HEADER} of ${this.#pending.capturedLength} captured bytes)`;
+    if (this.#stopped || this.#tail === 0) return;
+    const at = this.#used;
+    const msg = this.#tail < RECORD_HEADER
+      ? `last record header at byte ${at} is cut short (${this.#tail} of ${RECORD_HEADER} bytes)`
+      : `last record at byte ${at} is cut short (${this.#tail - RECORD_HEADER} of ${this.#need - RECORD_HEADER} captured bytes)`;
     this.#sink.warning("truncated-record", at, undefined, msg);
   }
 
-  #onHeader(h: ParserPacketHeader): void {
-    if (this.#stopped) return;
-    this.#pending = h;
-    if (h.capturedLength > this.#maxRecord) {
-      this.#stop(this.#offset, `record at byte ${this.#offset} claims ${h.capturedLength} captured bytes (at most ${this.#maxRecord} allowed): the rest of the file cannot be framed, reading stopped`);
-    }
+  /** Whole records to pcap-parser, which holds nothing between them (see the class comment). */
+  #toParser(records: Buffer): void {
+    const p = this.#parser;
+    if (p.buffer !== null && p.buffer !== undefined && p.buffer.length === 0) p.buffer = null;
+    this.#feed.emit("data", records);
+  }
+
+  #withMicrosecondMagic(chunk: Buffer): Buffer {
+    return this.#nanosecond ? withMicrosecondMagic(chunk, this.#header.littleEndian) : chunk;
   }
 
   #onPacket(p: ParserPacket): void {
@@ -148,11 +194,11 @@ export class PcapReader implements FrameReader {
     const h = p.header;
     const fileOffset = this.#offset;
     this.#offset += RECORD_HEADER + h.capturedLength;
-    this.#pending = undefined;
     const frac = h.timestampMicroseconds;
+    const d = p.data;
     this.#sink.frame({
-      number: ++this.#frames, sec: h.timestampSeconds, nsec: this.#header.nanosecond ? frac : frac * 1000,
-      linkType: this.#header.linkType, data: p.data, wireLength: h.originalLength, fileOffset,
+      number: ++this.#frames, sec: h.timestampSeconds, nsec: this.#nanosecond ? frac : frac * 1000,
+      linkType: this.#linkType, data: new Uint8Array(d.buffer, d.byteOffset, d.length), wireLength: h.originalLength, fileOffset,
     });
   }
 

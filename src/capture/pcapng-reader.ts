@@ -7,7 +7,8 @@
  * No npm package reads pcapng (the registry has pcap-parser, classic pcap only, and `pcap`,
  * a libpcap binding that needs a native build), so this one is ours.
  *
- * Memory: at most one block is held between chunks (a block is refused above 16 MiB).
+ * Memory: nothing is held between chunks (the caller hands a block cut by a chunk's end
+ * again with the next one); a block is refused above 16 MiB.
  */
 import { MAX_RECORD_LENGTH, hex32, ticksToTime, type FrameReader, type FrameSink } from "./frame-reader.js";
 
@@ -47,14 +48,15 @@ export class PcapngReader implements FrameReader {
   readonly format = "pcapng";
   #stopped = false;
   readonly #sink: FrameSink;
-  #parts: Buffer[] = [];
-  #held = 0;
-  /** File offset of the first held byte. */
+  /** File offset of the first byte not used yet. */
   #offset = 0;
+  /** Bytes after #offset in the last chunk (a block cut short if the file ends there), and that block's length when its header was in. */
+  #tail = 0;
+  #tailTotal: number | undefined;
   #le = true;
   #interfaces: Interface[] = [];
   #frames = 0;
-  /** Bytes the next block needs before it is worth joining the held chunks. */
+  /** Bytes the next block needs. */
   #need = 12;
 
   constructor(sink: FrameSink) {
@@ -65,37 +67,36 @@ export class PcapngReader implements FrameReader {
     return this.#stopped;
   }
 
-  push(chunk: Buffer): void {
-    if (this.#stopped || chunk.length === 0) return;
-    this.#parts.push(chunk);
-    this.#held += chunk.length;
-    if (this.#held < this.#need) return;
-    let buf = this.#parts.length === 1 ? this.#parts[0] : Buffer.concat(this.#parts, this.#held);
+  get need(): number {
+    return this.#need;
+  }
+
+  push(chunk: Buffer): number {
+    if (this.#stopped) return 0;
     let at = 0;
     this.#need = 12;
     for (;;) {
-      const need = this.#blockLength(buf, at);
+      const need = this.#blockLength(chunk, at);
       if (need === 0 || this.#stopped) break;
-      if (buf.length - at < need) {
+      if (chunk.length - at < need) {
         this.#need = need;
         break;
       }
-      this.#block(buf.subarray(at, at + need), this.#offset + at);
+      this.#block(chunk.subarray(at, at + need), this.#offset + at);
       at += need;
     }
     this.#offset += at;
-    buf = buf.subarray(at);
-    this.#parts = this.#stopped || buf.length === 0 ? [] : [buf];
-    this.#held = buf.length;
+    this.#tail = chunk.length - at;
+    this.#tailTotal = this.#tail >= 8 ? this.#u32(chunk, at + 4) : undefined;
+    return at;
   }
 
   end(): void {
-    if (this.#stopped || this.#held === 0) return;
-    const buf = Buffer.concat(this.#parts, this.#held);
-    const total = buf.length >= 8 ? this.#u32(buf, 4) : undefined;
+    if (this.#stopped || this.#tail === 0) return;
+    const total = this.#tailTotal;
     const msg = total === undefined
-      ? `last block header at byte ${this.#offset} is cut short (${buf.length} of 8 bytes)`
-      : `last block at byte ${this.#offset} is cut short (${buf.length} of ${total} bytes)`;
+      ? `last block header at byte ${this.#offset} is cut short (${this.#tail} of 8 bytes)`
+      : `last block at byte ${this.#offset} is cut short (${this.#tail} of ${total} bytes)`;
     this.#sink.warning("truncated-record", this.#offset, undefined, msg);
   }
 

@@ -25,7 +25,9 @@ export class PduGather {
   /** Keep a copy of `bytes`; `length` is the PDU's wire length once known, else 0. */
   hold(bytes: Uint8Array, length: number): void {
     if (this.#whole === undefined && length > 0 && length <= GATHER_MAX) {
-      const whole = new Uint8Array(length);
+      // Uninitialised (every byte is written before the PDU is decoded): no zero-filling pass.
+      const u = Buffer.allocUnsafe(length);
+      const whole = new Uint8Array(u.buffer, u.byteOffset, length);
       let o = 0;
       for (const p of this.#parts) {
         whole.set(p, o);

@@ -1,8 +1,8 @@
 /**
  * The public entry points: a capture file (or bytes) in, iSCSI events out, streaming.
  *
- * - {@link readCapture}: an async iterable of events, reading ahead at most ~1 MiB of file
- *   past what the consumer has taken (backpressure).
+ * - {@link readCapture}: an async iterable of events, reading ahead at most 4096 events or
+ *   16 MiB of PDUs (and a chunk) past what the consumer has taken (backpressure).
  * - {@link decodeCapture}: push-style, each event to a callback as it is decided.
  * - {@link decodeCaptureBytes}: the same over bytes in memory, synchronously.
  *
@@ -13,9 +13,15 @@ import { CaptureDecoder, resolveOptions } from "./decoder.js";
 import { pumpBytes, pumpFile, type PumpControl } from "./source.js";
 import type { CaptureEvent, CaptureOptions, CaptureSummary } from "./types.js";
 
-/** Events queued before the reader waits for the consumer. */
+/**
+ * Events queued before the reader waits for the consumer, and bytes of PDUs queued (a queued
+ * PDU keeps its bytes, and the chunk it lies in, alive: 4096 Data-In PDUs of 256 KiB would
+ * be 1 GiB). The reader goes on once both are below the low marks.
+ */
 const HIGH_WATER = 4096;
 const LOW_WATER = 1024;
+const HIGH_WATER_BYTES = 16 << 20;
+const LOW_WATER_BYTES = 4 << 20;
 
 /**
  * Decode `file`, calling `onEvent` for each event in capture order; resolves with the
@@ -77,10 +83,15 @@ export function readCapture(file: string, opts: CaptureOptions = {}): CaptureStr
   };
 }
 
+/** What a taken queue slot holds (an event that keeps nothing alive). */
+const EMPTY_SLOT: CaptureEvent = { type: "warning", code: "bad-frame", fileOffset: 0, frame: undefined, message: "" };
+
 /** The iterator behind {@link readCapture}: a bounded queue between the reader and the consumer. */
 class EventQueue implements AsyncIterator<CaptureEvent> {
   #queue: CaptureEvent[] = [];
   #head = 0;
+  /** Wire bytes of the PDUs in the queue. */
+  #bytes = 0;
   #done = false;
   #error: unknown;
   #cancelled = false;
@@ -91,7 +102,8 @@ class EventQueue implements AsyncIterator<CaptureEvent> {
   constructor(file: string, opts: ReturnType<typeof resolveOptions>, onSummary: (s: CaptureSummary) => void) {
     const decoder = new CaptureDecoder(file, "pcap", opts, (e) => this.#push(e));
     const control: PumpControl = {
-      gate: () => (this.#size() < HIGH_WATER || this.#cancelled ? undefined : new Promise<void>((r) => (this.#resume = r))),
+      gate: () => ((this.#size() < HIGH_WATER && this.#bytes < HIGH_WATER_BYTES) || this.#cancelled
+        ? undefined : new Promise<void>((r) => (this.#resume = r))),
       cancelled: () => this.#cancelled,
     };
     this.#pump = pumpFile(file, decoder, control).then((format) => {
@@ -109,12 +121,19 @@ class EventQueue implements AsyncIterator<CaptureEvent> {
   async next(): Promise<IteratorResult<CaptureEvent>> {
     for (;;) {
       if (this.#size() > 0) {
-        const e = this.#queue[this.#head++];
-        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        const e = this.#queue[this.#head];
+        // Let go of what the consumer has taken: a queue slot keeping a 256 KiB Data-In kept
+        // ~200 MiB of taken events alive until the next compaction.
+        this.#queue[this.#head++] = EMPTY_SLOT;
+        if (e.type === "pdu") this.#bytes -= e.length;
+        if (this.#head === this.#queue.length) {
+          this.#queue.length = 0;
+          this.#head = 0;
+        } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
           this.#head = 0;
         }
-        if (this.#size() <= LOW_WATER) this.#release();
+        if (this.#size() <= LOW_WATER && this.#bytes <= LOW_WATER_BYTES) this.#release();
         return { value: e, done: false };
       }
       if (this.#error !== undefined) {
@@ -133,6 +152,7 @@ class EventQueue implements AsyncIterator<CaptureEvent> {
     await this.#pump;
     this.#queue = [];
     this.#head = 0;
+    this.#bytes = 0;
     return { value: undefined, done: true };
   }
 
@@ -142,6 +162,7 @@ class EventQueue implements AsyncIterator<CaptureEvent> {
 
   #push(e: CaptureEvent): void {
     if (this.#cancelled) return;
+    if (e.type === "pdu") this.#bytes += e.length;
     this.#queue.push(e);
     this.#wakeUp();
   }

@@ -19,12 +19,29 @@ export interface StreamSink {
 
 export type TroubleSink = (kind: TroubleKind, offset: number, length: number, frame: Frame) => void;
 
-/** Bounds of one direction. `budget` is shared by all directions of a capture. */
+/** Bounds of one direction. `budget` and `unsaved` are shared by all directions of a capture. */
 export interface StreamLimits {
   maxOutOfOrderBytes: number;
   maxOutOfOrderSegments: number;
   historyBytes: number;
   budget: { held: number; max: number };
+  /** Directions whose latest bytes are still views of the reader's chunk (see {@link saveHistories}). */
+  unsaved: TcpDirection[];
+}
+
+/**
+ * The reader is done with its chunk: every direction copies the bytes it keeps for
+ * comparing retransmissions (at most `historyBytes`) out of it. Until then a direction
+ * keeps views of what it delivered, so a stream's bytes are copied once per chunk at most,
+ * not once per segment, and no chunk stays pinned by a direction afterwards.
+ *
+ * @example
+ * reader.push(chunk);
+ * saveHistories(limits);
+ */
+export function saveHistories(limits: StreamLimits): void {
+  for (const d of limits.unsaved) d.saveHistory();
+  limits.unsaved.length = 0;
 }
 
 interface Held {
@@ -61,7 +78,11 @@ export class TcpDirection {
   highest = 0;
   #held: Held[] = [];
   #heldBytes = 0;
+  /** The last `historyBytes` delivered, by stream offset modulo its size, up to the views below. */
   #hist: Uint8Array | undefined;
+  /** Delivered since the last save, in order, ending at nextOffset (views of the reader's chunk). */
+  #views: Uint8Array[] = [];
+  #viewBytes = 0;
   #histValidFrom = 0;
   readonly #limits: StreamLimits;
   readonly #sink: StreamSink;
@@ -94,6 +115,7 @@ export class TcpDirection {
     this.started = true;
     this.isn = isn;
     this.nextSeq = (isn + 1) >>> 0;
+    this.saveHistory(); // the views end at the old nextOffset
     this.nextOffset = 0;
     this.highest = 0;
   }
@@ -166,11 +188,38 @@ export class TcpDirection {
     this.#held = [];
     this.#heldBytes = 0;
     this.#hist = undefined;
+    this.#forgetViews();
+  }
+
+  /** Copy the bytes kept for comparisons out of the views (see {@link saveHistories}). */
+  saveHistory(): void {
+    const views = this.#views;
+    if (views.length === 0) return;
+    const size = this.#limits.historyBytes;
+    const h = (this.#hist ??= new Uint8Array(size));
+    const end = this.nextOffset;
+    let o = end;
+    for (let k = views.length - 1; k >= 0 && end - o < size; k--) {
+      const v = views[k];
+      const take = Math.min(v.length, size - (end - o));
+      o -= take;
+      const at = o % size;
+      const first = Math.min(take, size - at);
+      h.set(v.subarray(v.length - take, v.length - take + first), at);
+      if (first < take) h.set(v.subarray(v.length - take + first), 0);
+    }
+    this.#forgetViews();
+  }
+
+  #forgetViews(): void {
+    this.#views = [];
+    this.#viewBytes = 0;
   }
 
   #start(seq: number): void {
     this.started = true;
     this.nextSeq = seq >>> 0;
+    this.saveHistory();
     this.nextOffset = 0;
   }
 
@@ -188,6 +237,7 @@ export class TcpDirection {
         this.#sink.gap(this.nextOffset, len, "lost", h !== undefined && h.offset === stop ? h.frame : frame);
         this.#advance(len);
         this.#histValidFrom = this.nextOffset;
+        this.#forgetViews();
       }
       this.#drain(frame, true);
     }
@@ -248,6 +298,7 @@ export class TcpDirection {
       this.#sink.gap(this.nextOffset, missing, "snaplen", frame);
       this.#advance(missing);
       this.#histValidFrom = this.nextOffset;
+      this.#forgetViews();
     }
   }
 
@@ -257,20 +308,25 @@ export class TcpDirection {
     if (this.highest < this.nextOffset) this.highest = this.nextOffset;
   }
 
-  /** Keep the last `historyBytes` delivered, to compare retransmissions with. */
+  /** Keep a view of `b` (delivered at nextOffset), to compare retransmissions with; saved per chunk. */
   #remember(b: Uint8Array): void {
     const size = this.#limits.historyBytes;
     if (size === 0) return;
-    const h = (this.#hist ??= new Uint8Array(size));
-    const src = b.length > size ? b.subarray(b.length - size) : b;
-    const at = (this.nextOffset + b.length - src.length) % size;
-    const first = Math.min(src.length, size - at);
-    h.set(src.subarray(0, first), at);
-    if (first < src.length) h.set(src.subarray(first), 0);
+    const views = this.#views;
+    if (views.length === 0) this.#limits.unsaved.push(this);
+    views.push(b);
+    this.#viewBytes += b.length;
+    // Views wholly older than the last `size` bytes are never needed.
+    if (views.length > 64 && this.#viewBytes - views[0].length >= size) {
+      let drop = 0;
+      while (this.#viewBytes - views[drop].length >= size) this.#viewBytes -= views[drop++].length;
+      this.#views = views.slice(drop);
+    }
   }
 
   /** Same bytes as delivered (or too old to tell): a retransmission; different: a conflicting overlap. */
   #compare(off: number, bytes: Uint8Array): TroubleKind {
+    this.saveHistory();
     const h = this.#hist;
     const size = this.#limits.historyBytes;
     const end = Math.min(off + bytes.length, this.nextOffset);

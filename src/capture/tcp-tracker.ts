@@ -6,7 +6,7 @@
  * {@link ConnectionApp} a factory attaches (the iSCSI layer); a connection it declines is
  * only counted.
  */
-import type { IpPayload } from "./ip.js";
+import { ipDestination, ipSource, type IpPayload } from "./ip.js";
 import { TcpDirection, type StreamLimits } from "./tcp-stream.js";
 import type { Frame, GapReason, TroubleKind } from "./types.js";
 
@@ -214,8 +214,8 @@ export class TcpTracker {
     const pureSyn = (s.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === TCP_FLAG.SYN;
     const hit = pureSyn ? -1 : this.#lastHit(ip, s);
     if (hit >= 0) return this.#last!.conn.segment(hit as Side, s, frame);
-    const a = endpointKey(ip.src, s.srcPort);
-    const b = endpointKey(ip.dst, s.dstPort);
+    const a = endpointKey(ipSource(ip), s.srcPort);
+    const b = endpointKey(ipDestination(ip), s.dstPort);
     const key = a < b ? `${a}|${b}` : `${b}|${a}`;
     let c = this.#table.get(key);
     if (c !== undefined && pureSyn && isNewSyn(c, a, s.seq)) {
@@ -235,16 +235,16 @@ export class TcpTracker {
    */
   #lastHit(ip: IpPayload, s: TcpSegment): number {
     const l = this.#last;
-    if (l === undefined || ip.src.length !== 4) return -1;
-    const src = u32(ip.src);
-    const dst = u32(ip.dst);
+    if (l === undefined || ip.addrLength !== 4) return -1;
+    const src = u32(ip.addr, ip.addrAt);
+    const dst = u32(ip.addr, ip.addrAt + 4);
     if (src === l.a && dst === l.b && s.srcPort === l.ap && s.dstPort === l.bp) return l.side;
     if (src === l.b && dst === l.a && s.srcPort === l.bp && s.dstPort === l.ap) return 1 - l.side;
     return -1;
   }
 
   #remember(ip: IpPayload, s: TcpSegment, conn: TcpConnection, side: Side): void {
-    this.#last = ip.src.length === 4 ? { a: u32(ip.src), b: u32(ip.dst), ap: s.srcPort, bp: s.dstPort, side, conn } : undefined;
+    this.#last = ip.addrLength === 4 ? { a: u32(ip.addr, ip.addrAt), b: u32(ip.addr, ip.addrAt + 4), ap: s.srcPort, bp: s.dstPort, side, conn } : undefined;
   }
 
   /** The capture ended: flush every connection still open. */
@@ -256,7 +256,7 @@ export class TcpTracker {
     if (this.#table.size >= this.#max) this.#evict(frame);
     const syn = (s.flags & (TCP_FLAG.SYN | TCP_FLAG.ACK)) === TCP_FLAG.SYN;
     const c = new TcpConnection({
-      key, ep: [a, b], addr: [ip.src.slice(), ip.dst.slice()], port: [s.srcPort, s.dstPort], syn, frame: frame.number,
+      key, ep: [a, b], addr: [ipSource(ip).slice(), ipDestination(ip).slice()], port: [s.srcPort, s.dstPort], syn, frame: frame.number,
     }, this.#limits);
     this.count++;
     this.#table.set(key, c);
@@ -283,8 +283,8 @@ function isNewSyn(c: TcpConnection, src: string, seq: number): boolean {
   return !(d.synSeen && d.isn === seq);
 }
 
-function u32(a: Uint8Array): number {
-  return ((a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3]) >>> 0;
+function u32(a: Uint8Array, o = 0): number {
+  return ((a[o] << 24) | (a[o + 1] << 16) | (a[o + 2] << 8) | a[o + 3]) >>> 0;
 }
 
 function endpointKey(addr: Uint8Array, port: number): string {

@@ -1,197 +1,219 @@
 /**
- * Capture decoding speed on a large synthetic capture (~200 MB, written to a temp dir and
- * removed after): 4 iSCSI connections on port 3260, 64 KiB READs and WRITEs cut into
- * 1448-byte segments (Ethernet MSS) with an ACK every two segments, next to `tcpdump -n -r`
- * and tshark (dissecting iSCSI, TSHARK_PREFS) on the same file, as frames/s, MB/s and ratios.
+ * Capture decoding speed on a real capture (issue 5): a private tgtd on loopback, our
+ * initiator's `bench` writing and reading 1 MiB sequentially and reading 4 KiB at random
+ * (large and small PDUs) while tcpdump records the port into a temp dir, until the file holds
+ * at least MB megabytes (default 500) with "0 packets dropped by kernel". Then, on that same
+ * file, each in a process of its own, alternating, ROUNDS times (medians): our decodeCapture
+ * (push) and readCapture (for await), our reading alone (file and pcap-parser, frames handed to
+ * nothing: the floor under our decoding), `iscsisnoop summary` (decoding, replay and summary:
+ * the command issue 5 names), `tshark -n -r FILE -Y iscsi` (with
+ * `-d tcp.port==PORT,iscsi` and TSHARK_PREFS) and `tcpdump -n -r FILE` as a reference. Prints wall time of the whole
+ * process (startup included, as for the tools), frames/s, MB/s, the ratio to tshark, peak RSS,
+ * and for ours the decoding time inside the process. The capture is deleted at the end.
  *
- * `node dist/test/bench/capture.bench.js [MB]` runs it alone.
+ * `node dist/test/bench/capture.bench.js [MB]` runs it alone; `... --decode push|iter|frames FILE PORT`
+ * is the child that decodes (prints JSON).
  */
 import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { killAndWait, reapOnExit } from "../../src/cli/peers/reaper.js";
+import { run } from "../../src/cli/peers/run.js";
+import { startTgtd } from "../../src/cli/peers/tgtd.js";
 import { decodeCapture, readCapture } from "../../src/capture/read-capture.js";
-import { encodePdu } from "../../src/wire/encode.js";
-import type { Pdu } from "../../src/wire/types.js";
+import { pumpFile } from "../../src/capture/source.js";
+import type { CaptureSummary } from "../../src/capture/types.js";
+import { repoRoot } from "../helpers/paths.js";
 import { TSHARK_PREFS } from "../helpers/tshark.js";
 import { table } from "./measure.js";
 
-const MSS = 1448;
-const IO = 64 * 1024;
-const CONNECTIONS = 4;
-
-interface Conn { port: number; seq: { i: number; t: number }; cmdSN: number; statSN: number }
-
-/** Writes pcap records (Ethernet, IPv4, TCP) through a 4 MiB buffer. */
-class PcapOut {
-  #buf = Buffer.alloc(4 << 20);
-  #at = 0;
-  frames = 0;
-  #usec = 0;
-  constructor(private readonly fd: number) {
-    const h = Buffer.alloc(24);
-    h.writeUInt32LE(0xa1b2c3d4, 0);
-    h.writeUInt16LE(2, 4);
-    h.writeUInt16LE(4, 6);
-    h.writeUInt32LE(262144, 16);
-    h.writeUInt32LE(1, 20);
-    writeSync(fd, h);
-  }
-
-  segment(c: Conn, fromTarget: boolean, flags: number, payload: Uint8Array): void {
-    const len = 14 + 20 + 20 + payload.length;
-    if (this.#at + 16 + len > this.#buf.length) this.flush();
-    const b = this.#buf;
-    let o = this.#at;
-    this.#usec += 7;
-    b.writeUInt32LE(1_700_000_000 + Math.floor(this.#usec / 1e6), o);
-    b.writeUInt32LE(this.#usec % 1e6, o + 4);
-    b.writeUInt32LE(len, o + 8);
-    b.writeUInt32LE(len, o + 12);
-    o += 16;
-    b.fill(0, o, o + 12);
-    b.writeUInt16BE(0x0800, o + 12);
-    o += 14;
-    b.writeUInt32BE(0x45000000 | (20 + 20 + payload.length), o);
-    b.writeUInt32BE(0x40000000, o + 4);
-    b.writeUInt32BE(0x40060000, o + 8);
-    b.writeUInt32BE(fromTarget ? 0x0a000001 : 0x0a000002, o + 12);
-    b.writeUInt32BE(fromTarget ? 0x0a000002 : 0x0a000001, o + 16);
-    o += 20;
-    b.writeUInt16BE(fromTarget ? 3260 : c.port, o);
-    b.writeUInt16BE(fromTarget ? c.port : 3260, o + 2);
-    b.writeUInt32BE(fromTarget ? c.seq.t : c.seq.i, o + 4);
-    b.writeUInt32BE(fromTarget ? c.seq.i : c.seq.t, o + 8);
-    b.writeUInt16BE(0x5000 | flags, o + 12);
-    b.writeUInt32BE(0xffff0000, o + 14);
-    b.writeUInt16BE(0, o + 18);
-    b.set(payload, o + 20);
-    this.#at = o + 20 + payload.length;
-    this.frames++;
-    if (fromTarget) c.seq.t = (c.seq.t + payload.length) >>> 0;
-    else c.seq.i = (c.seq.i + payload.length) >>> 0;
-  }
-
-  flush(): void {
-    writeSync(this.fd, this.#buf, 0, this.#at);
-    this.#at = 0;
-  }
-}
-
-/** `bytes` from one side in MSS segments, the other side ACKing every second one. */
-function send(out: PcapOut, c: Conn, fromTarget: boolean, bytes: Uint8Array): void {
-  let n = 0;
-  for (let o = 0; o < bytes.length; o += MSS) {
-    out.segment(c, fromTarget, 0x18, bytes.subarray(o, o + MSS));
-    if (++n % 2 === 0) out.segment(c, !fromTarget, 0x10, new Uint8Array(0));
-  }
-}
-
-function pdus(...list: Pdu[]): Uint8Array {
-  return Buffer.concat(list.map((p) => encodePdu(p)));
-}
-
-const LUN = 1n << 48n;
-const DATA = new Uint8Array(IO).map((_, i) => i & 0xff);
-
-/** One 64 KiB READ or WRITE (immediate data up to 8 KiB, then an R2T and one Data-Out). */
-function io(out: PcapOut, c: Conn, itt: number, write: boolean): number {
-  const cdb = new Uint8Array(16);
-  cdb.set([write ? 0x2a : 0x28, 0, 0, 0, 0, 0, 0, 0, IO / 512, 0]);
-  const base = { ahs: [], lun: LUN, itt, expStatSN: c.statSN };
-  const cmd: Pdu = { kind: "scsi-command", ...base, immediate: false, final: !write, read: !write, write, attr: 1, expectedDataTransferLength: IO, cmdSN: c.cmdSN++, cdb, bidiReadLength: undefined, data: write ? DATA.subarray(0, 8192) : new Uint8Array(0) };
-  const status = { ahs: [], itt, expCmdSN: c.cmdSN, maxCmdSN: c.cmdSN + 64, data: new Uint8Array(0) };
-  const rsp: Pdu = { kind: "scsi-response", ...status, bidiReadOverflow: false, bidiReadUnderflow: false, overflow: false, underflow: false, response: 0, status: 0, snackTag: 0, statSN: c.statSN++, expDataSN: 0, bidiReadResidualCount: 0, residualCount: 0 };
-  send(out, c, false, pdus(cmd));
-  if (!write) {
-    send(out, c, true, pdus({ kind: "data-in", ...status, lun: LUN, final: true, acknowledge: false, overflow: false, underflow: false, statusPresent: false, status: 0, ttt: 0xffffffff, statSN: c.statSN, dataSN: 0, bufferOffset: 0, residualCount: 0, data: DATA }, rsp));
-    return 3;
-  }
-  send(out, c, true, pdus({ kind: "r2t", ...status, lun: LUN, ttt: itt, statSN: c.statSN, r2tSN: 0, bufferOffset: 8192, desiredDataTransferLength: IO - 8192 }));
-  send(out, c, false, pdus({ kind: "data-out", ...base, final: true, ttt: itt, dataSN: 0, bufferOffset: 8192, data: DATA.subarray(8192) }));
-  send(out, c, true, pdus(rsp));
-  return 4;
-}
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const IQN = "iqn.2026-11.io.iscsiscope.bench:capture";
+const CLI = join(repoRoot, "dist", "src", "cli", "iscsiscope.js");
+const SNOOP = join(repoRoot, "dist", "src", "cli", "iscsisnoop.js");
+const SELF = fileURLToPath(import.meta.url);
+const TIME = "/usr/bin/time";
 
 /**
- * Write the synthetic capture of about `megabytes` MB; returns its frame and PDU counts.
- *
- * @example
- * writeBenchCapture("/tmp/x.pcap", 50); // { frames: 50000, pdus: 2480 }
+ * One round of the recorded workload, one `iscsiscope bench` each, paced (--rate) so that
+ * tcpdump keeps up on two cores shared with tgtd and the initiator (unpaced, it dropped
+ * thousands of frames here): ~120 MB of 1 MiB writes, ~120 MB of 1 MiB reads (64 KiB
+ * loopback segments, PDUs spanning them), ~65 MB of 4 KiB random reads (small frames).
  */
-export function writeBenchCapture(file: string, megabytes: number): { frames: number; pdus: number } {
-  const fd = openSync(file, "w");
-  const out = new PcapOut(fd);
-  const conns: Conn[] = [...Array(CONNECTIONS).keys()].map((k) => ({ port: 50000 + k, seq: { i: 1000 * k, t: 7777 * k }, cmdSN: 1, statSN: 1 }));
-  let count = 0;
+const PHASES: string[][] = [
+  ["--rw", "write", "--bs", "1m", "--qd", "4", "--rate", "120"],
+  ["--rw", "read", "--bs", "1m", "--qd", "4", "--rate", "120"],
+  ["--rw", "randread", "--bs", "4k", "--qd", "32", "--rate", "15000"],
+];
+
+interface Recorded { file: string; port: number; frames: number; dropped: number }
+
+/** Record rounds of PHASES until `file` holds `megabytes` MB; tcpdump's counts at the end. */
+async function record(file: string, megabytes: number, pace: number): Promise<Recorded> {
+  const tgtd = await startTgtd();
   try {
-    for (let itt = 1; statSize(fd) < megabytes * 1e6; itt++) {
-      for (let k = 0; k < 64; k++) count += io(out, conns[(itt + k) % CONNECTIONS], itt * 64 + k, k % 2 === 1);
-      out.flush();
+    await tgtd.addTarget({ iqn: IQN, luns: [{ size: "1G" }] });
+    const url = `iscsi://127.0.0.1:${tgtd.port}/${IQN}/1`;
+    const dump = spawn("tcpdump", ["-i", "lo", "-s", "0", "-B", "65536", "-n", "-Z", "root", "-w", file, `tcp port ${tgtd.port}`],
+      { stdio: ["ignore", "ignore", "pipe"] });
+    reapOnExit(dump);
+    let log = "";
+    dump.stderr.on("data", (d: Buffer) => (log += d.toString()));
+    const closed = new Promise<void>((resolve) => dump.once("close", () => resolve()));
+    try {
+      for (let t = 0; !log.includes("listening on"); t += 20) {
+        if (t > 5000 || dump.exitCode !== null) throw new Error(`tcpdump did not start: ${log}`);
+        await sleep(20);
+      }
+      while (size(file) < megabytes * 1e6) {
+        for (const p of PHASES) {
+          const args = p.map((a, i) => (p[i - 1] === "--rate" ? String(Math.round(Number(a) * pace)) : a));
+          await run(process.execPath, [CLI, "bench", url, ...args, "--time", "1", "--json"], { timeoutMs: 60_000 });
+        }
+      }
+      // Without --immediate-mode libpcap hands packets over per 1 s block timeout: wait for the last block.
+      for (let last = -1, still = 0; still < 1500; still = size(file) === last ? still + 100 : 0) {
+        last = size(file);
+        await sleep(100);
+      }
+    } finally {
+      await killAndWait(dump, "SIGINT");
+      await closed;
     }
+    const count = (what: string): number => Number(new RegExp(`(\\d+) packets? ${what}`).exec(log)?.[1] ?? NaN);
+    return { file, port: tgtd.port, frames: count("captured"), dropped: count("dropped by kernel") };
   } finally {
-    closeSync(fd);
+    await tgtd.stop();
   }
-  return { frames: out.frames, pdus: count };
 }
 
-function statSize(fd: number): number {
-  return statSync(`/proc/self/fd/${fd}`).size;
+function size(file: string): number {
+  return existsSync(file) ? statSync(file).size : 0;
 }
 
-/** Run a tool with its output thrown away; resolves with seconds taken. */
-function timeTool(cmd: string, args: string[]): Promise<number> {
+interface Timed { seconds: number; rssMiB: number | undefined; stdout: string }
+
+/** Run a command as a whole process; wall seconds, peak RSS (through /usr/bin/time when present), stdout. */
+function timeProcess(cmd: string, args: string[]): Promise<Timed> {
+  const timed = existsSync(TIME);
+  const [file, argv] = timed ? [TIME, ["-f", "%M", cmd, ...args]] : [cmd, args];
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const p = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+    const p = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
     let err = "";
+    p.stdout.on("data", (d: Buffer) => { if (out.length < 1 << 16) out += d.toString(); });
     p.stderr.on("data", (d: Buffer) => (err += d.toString()));
     p.on("error", reject);
-    p.on("close", (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - t0) / 1e9) : reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`))));
+    p.on("close", (code) => {
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (code !== 0) return reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`));
+      const kib = timed ? Number(/(\d+)\s*$/.exec(err)?.[1]) : NaN;
+      resolve({ seconds, rssMiB: Number.isFinite(kib) ? kib / 1024 : undefined, stdout: out });
+    });
   });
 }
 
-async function timeOurs(file: string, iterate: boolean): Promise<{ seconds: number; pdus: number }> {
+/** What the decoding child reports. */
+interface ChildReport { seconds: number; frames: number; bytes: number; pdus: number; rssMiB: number; verdict: string }
+
+/** The child: decode `file` push-style or with for-await, print a ChildReport as JSON. */
+async function decodeChild(mode: string, file: string, port: number): Promise<void> {
+  const opts = { ports: [port] };
   let pdus = 0;
+  let summary: CaptureSummary | undefined;
   const t0 = process.hrtime.bigint();
-  if (iterate) {
-    for await (const e of readCapture(file)) if (e.type === "pdu") pdus++;
+  if (mode === "iter") {
+    const stream = readCapture(file, opts);
+    for await (const e of stream) if (e.type === "pdu") pdus++;
+    summary = stream.summary;
+  } else if (mode === "frames") {
+    const s = { frames: 0, bytes: 0, verdict: "frames only" } as CaptureSummary;
+    await pumpFile(file, { frame: (f) => { s.frames++; s.bytes += f.data.length; }, warning: () => undefined, linkType: () => undefined },
+      { gate: () => undefined, cancelled: () => false });
+    summary = s;
   } else {
-    await decodeCapture(file, (e) => { if (e.type === "pdu") pdus++; });
+    summary = await decodeCapture(file, (e) => { if (e.type === "pdu") pdus++; }, opts);
   }
-  return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, pdus };
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const s = summary!;
+  const report: ChildReport = { seconds, frames: s.frames, bytes: s.bytes, pdus, rssMiB: process.resourceUsage().maxRSS / 1024, verdict: s.verdict };
+  console.log(JSON.stringify(report));
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** tshark's PDU count (opcodes of every PDU of every frame), to set against ours. */
+async function tsharkPdus(file: string, port: number, prefs: string[]): Promise<number> {
+  const r = await run("tshark", ["-n", "-r", file, "-d", `tcp.port==${port},iscsi`, ...prefs, "-Y", "iscsi", "-T", "fields", "-e", "iscsi.opcode"],
+    { timeoutMs: 600_000 });
+  return r.stdout.split("\n").filter((l) => l !== "").reduce((n, l) => n + l.split(",").length, 0);
 }
 
 /**
- * Generate a capture of `megabytes` MB, decode it with ours, tcpdump and tshark, print a table.
+ * Record a real capture of at least `megabytes` MB, decode it with ours, tshark and tcpdump,
+ * print a table.
  *
  * @example
- * await benchCapture(); // ~200 MB; prints frames/s, MB/s and ratios
+ * await benchCapture(); // >= 500 MB; prints frames/s, MB/s, ratios to tshark, peak RSS
  */
-export async function benchCapture(megabytes = 200): Promise<void> {
+export async function benchCapture(megabytes = 500): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "iscsiscope-capture-bench-"));
   try {
     const file = join(dir, "bench.pcap");
-    const g = writeBenchCapture(file, megabytes);
-    const mb = statSync(file).size / 1e6;
+    let rec = await record(file, megabytes, 1);
+    if (rec.dropped !== 0) {
+      console.log(`capture: tcpdump dropped ${rec.dropped} frames; recording again at half the rate`);
+      rm(file);
+      rec = await record(file, megabytes, 0.5);
+      if (rec.dropped !== 0) throw new Error(`tcpdump dropped ${rec.dropped} frames twice: the machine is too busy to record a whole capture`);
+    }
+    const mb = size(file) / 1e6;
     const prefs = Object.entries(TSHARK_PREFS).flatMap(([k, v]) => ["-o", `${k}:${v}`]);
-    const push = await timeOurs(file, false);
-    const iter = await timeOurs(file, true);
-    if (push.pdus !== g.pdus || iter.pdus !== g.pdus) throw new Error(`ours found ${push.pdus}/${iter.pdus} PDUs, the capture holds ${g.pdus}`);
-    const tcpdump = await timeTool("tcpdump", ["-n", "-r", file]);
-    const tshark = await timeTool("tshark", ["-n", "-r", file, "-d", "tcp.port==3260,iscsi", ...prefs, "-Y", "iscsi", "-T", "fields", "-e", "iscsi.opcode"]);
-    const row = (name: string, s: number): Array<string | number> =>
-      [name, g.frames / s, mb / s, `${(tcpdump / s).toFixed(2)}`, `${(tshark / s).toFixed(2)}`];
-    table(`capture decoding: ${mb.toFixed(0)} MB, ${g.frames} frames, ${g.pdus} PDUs on ${CONNECTIONS} connections (speed relative to tcpdump / tshark)`,
-      ["reader", "frames/s", "MB/s", "x tcpdump", "x tshark"], [
-        row("ours, decodeCapture (push)", push.seconds), row("ours, readCapture (for await)", iter.seconds),
-        row("tcpdump -n -r", tcpdump), row("tshark -Y iscsi -T fields", tshark),
-      ]);
-    console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+    const tools: Array<[string, string, string[]]> = [
+      ["ours, decodeCapture (push)", process.execPath, [SELF, "--decode", "push", file, String(rec.port)]],
+      ["ours, readCapture (for await)", process.execPath, [SELF, "--decode", "iter", file, String(rec.port)]],
+      ["ours, frames only (read + pcap-parser)", process.execPath, [SELF, "--decode", "frames", file, String(rec.port)]],
+      ["iscsisnoop summary (decode + replay)", process.execPath, [SNOOP, "summary", "--port", String(rec.port), file]],
+      ["tcpdump -n -r", "tcpdump", ["-n", "-r", file]],
+      ["tshark -Y iscsi", "tshark", ["-n", "-r", file, "-d", `tcp.port==${rec.port},iscsi`, ...prefs, "-Y", "iscsi"]],
+    ];
+    const runs = tools.map(() => [] as Array<Timed & { child?: ChildReport }>);
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const [k, [, cmd, args]] of tools.entries()) {
+        const t = await timeProcess(cmd, args);
+        runs[k].push(args[0] === SELF ? { ...t, child: JSON.parse(t.stdout) as ChildReport } : t);
+      }
+    }
+    const ours = runs[0][0].child!;
+    if (ours.frames !== rec.frames) throw new Error(`ours read ${ours.frames} frames, tcpdump captured ${rec.frames}`);
+    const tshark = median(runs[tools.length - 1].map((t) => t.seconds));
+    const rows = tools.map(([name], k) => {
+      const s = median(runs[k].map((t) => t.seconds));
+      const rss = runs[k].map((t) => t.child?.rssMiB ?? t.rssMiB).filter((x) => x !== undefined) as number[];
+      const inside = runs[k][0].child === undefined ? "" : median(runs[k].map((t) => t.child!.seconds)).toFixed(3);
+      return [name, s.toFixed(3), inside, rec.frames / s, mb / s, (tshark / s).toFixed(2), rss.length ? Math.max(...rss).toFixed(0) : "?"];
+    });
+    table(`capture decoding: ${mb.toFixed(0)} MB real capture (tgtd, iscsiscope bench 1 MiB write/read + 4 KiB randread), ${rec.frames} frames, ` +
+      `0 dropped; medians of ${ROUNDS} runs, each a whole process`,
+      ["reader", "seconds", "decode s", "frames/s", "MB/s", "x tshark", "peak RSS MiB"], rows);
+    console.log(`ours: ${ours.verdict}; tshark -T fields -e iscsi.opcode: ${await tsharkPdus(file, rec.port, prefs)} PDUs`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await benchCapture(Number(process.argv[2] ?? 200));
+function rm(file: string): void {
+  rmSync(file, { force: true });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  if (process.argv[2] === "--decode") await decodeChild(process.argv[3], process.argv[4], Number(process.argv[5]));
+  else await benchCapture(Number(process.argv[2] ?? 500));
+}

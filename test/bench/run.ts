@@ -3,6 +3,7 @@
  * `npm run bench -- crc32c codec` runs only the named sections.
  */
 import { benchBus } from "./bus.bench.js";
+import { benchCapture } from "./capture.bench.js";
 import { benchCodec } from "./codec.bench.js";
 import { benchCrc32c } from "./crc32c.bench.js";
 import { benchInitiator } from "./initiator.bench.js";
@@ -14,6 +15,7 @@ const sections: Record<string, () => void | Promise<void>> = {
   bus: benchBus,
   initiator: benchInitiator,
   record: benchRecord,
+  capture: () => benchCapture(),
 };
 
 const wanted = process.argv.slice(2);

@@ -6,11 +6,15 @@
  * every container.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import type { FrameSink } from "../../src/capture/frame-reader.js";
 import { LinkType } from "../../src/capture/link.js";
-import { pumpBytes } from "../../src/capture/source.js";
+import { pumpBytes, pumpFile } from "../../src/capture/source.js";
 import type { Frame } from "../../src/capture/types.js";
+import { fixturePath } from "../helpers/paths.js";
 import { ethernet, pcapFile, pcapngFile, sll2, type Rec } from "./builder.js";
 import { decode } from "./decode.js";
 import { cat, Flow, login, nopIn } from "./pdus.js";
@@ -118,4 +122,73 @@ test("pcapng with two interfaces of different link types carrying one TCP conver
   const d = decode(pcapngFile([{ linkType: LinkType.ETHERNET }, { linkType: LinkType.LINUX_SLL2, tsresol: 3 }], rs));
   assert.deepEqual(d.pdus.map((p) => p.opcode), [0x03, 0x23]);
   assert.deepEqual(d.summary.linkTypes, [1, 276]);
+});
+
+test("records cut by a chunk's end are read whole from the next chunk, at any chunk size (pcap, nanosecond pcap, pcapng, cut short)", () => {
+  const files = {
+    pcap: readFileSync(fixturePath("pcap", "tgtd-digests.pcap")), nsec: readFileSync(fixturePath("pcap", "tgtd-r2t-nsec.pcap")),
+    pcapng: readFileSync(fixturePath("pcap", "tgtd-digests-pcapng.pcapng")),
+  };
+  const cases = Object.entries(files).flatMap(([name, b]) => [[name, b], [`${name} cut short`, b.subarray(0, b.length - 30)]] as const);
+  for (const [name, bytes] of cases) {
+    const whole = readChunked(bytes, 1 << 20);
+    assert.ok(whole.frames.length > 20, name);
+    for (const size of [1, 2, 15, 16, 17, 28, 29, 100, 1500, 4093, 65536]) {
+      const r = readChunked(bytes, size);
+      assert.deepEqual(r.warnings, whole.warnings, `${name}, ${size}-byte chunks`);
+      assert.equal(r.frames.length, whole.frames.length, `${name}, ${size}-byte chunks`);
+      for (const [i, f] of r.frames.entries()) assert.deepEqual(f, whole.frames[i], `${name}, ${size}-byte chunks, frame ${i + 1}`);
+    }
+  }
+});
+
+function readChunked(bytes: Uint8Array, chunkSize: number): Seen {
+  const seen: Seen = { frames: [], warnings: [], linkTypes: [] };
+  pumpBytes("t.cap", bytes, {
+    frame: (f) => seen.frames.push({ ...f, data: f.data.slice() }),
+    warning: (code, at, _frame, message) => seen.warnings.push(`${code}@${at}: ${message}`),
+    linkType: (t) => seen.linkTypes.push(t),
+  }, chunkSize);
+  return seen;
+}
+
+test("a file read ahead in chunks: records across chunk ends, longer than the room before a chunk and than a chunk, a cut last record", async () => {
+  const sizes = [70_000, 300_000, 1_500_000, ...Array<number>(40).fill(65_000), 3, 900];
+  const recs: Rec[] = sizes.map((n, i) => {
+    const data = new Uint8Array(n);
+    for (let k = 0; k < n; k++) data[k] = (k * 31 + i) & 0xff;
+    return { sec: 1_700_000_000 + i, nsec: i * 1000, data };
+  });
+  const files = {
+    pcap: pcapFile(recs, { snaplen: 4 << 20 }),
+    pcapng: pcapngFile([{ linkType: 1, snaplen: 4 << 20 }], recs),
+  };
+  const dir = mkdtempSync(join(tmpdir(), "iscsiscope-readers-"));
+  try {
+    for (const [name, whole] of Object.entries(files)) {
+      for (const bytes of [whole, whole.subarray(0, whole.length - 500)]) {
+        const path = join(dir, `${name}-${bytes.length}`);
+        writeFileSync(path, bytes);
+        const fromFile: Seen = { frames: [], warnings: [], linkTypes: [] };
+        await pumpFile(path, {
+          frame: (f) => fromFile.frames.push({ ...f, data: f.data.slice() }),
+          warning: (code, at, _frame, message) => fromFile.warnings.push(`${code}@${at}: ${message}`),
+          linkType: (t) => fromFile.linkTypes.push(t),
+        }, { gate: () => undefined, cancelled: () => false });
+        const inMemory = readChunked(bytes, 1 << 20);
+        const label = `${name}, ${bytes.length} bytes`;
+        assert.equal(inMemory.frames.length, bytes === whole ? sizes.length : sizes.length - 1, label);
+        assert.deepEqual(fromFile.warnings, inMemory.warnings, label);
+        assert.equal(fromFile.frames.length, inMemory.frames.length, label);
+        for (const [i, f] of fromFile.frames.entries()) {
+          const { data, ...rest } = f;
+          const { data: want, ...wantRest } = inMemory.frames[i];
+          assert.deepEqual(rest, wantRest, `${label}, frame ${i + 1}`);
+          assert.ok(Buffer.from(data).equals(want), `${label}, frame ${i + 1}: same bytes`);
+        }
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

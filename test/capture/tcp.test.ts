@@ -5,9 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { CaptureDecoder } from "../../src/capture/decoder.js";
+import { pumpBytes } from "../../src/capture/source.js";
 import { pcapFile, TCP, type Rec } from "./builder.js";
 import { decode } from "./decode.js";
-import { cat, Flow, login, nopIn } from "./pdus.js";
+import { cat, dataIn, Flow, login, nopIn, nopOut } from "./pdus.js";
 
 const nops = (n: number, size = 200, from = 1) =>
   [...Array(n).keys()].map((k) => nopIn({ itt: from + k, statSN: k, expCmdSN: 1, data: Uint8Array.from({ length: size }, (_, i) => (i + k) & 0xff) }));
@@ -158,4 +160,55 @@ test("duplicate ACKs and a zero window are counted", () => {
   const d = decode(pcapFile(f.recs));
   assert.equal(d.summary.trouble["duplicate-ack"], 2);
   assert.equal(d.summary.trouble["zero-window"], 1);
+});
+
+test("retransmissions are compared with what was delivered the same way whatever chunks the file is read in (history kept across chunk ends)", () => {
+  const { request, response } = login();
+  const f = new Flow().handshake().send("i", request).send("t", response);
+  const start = f.next.t;
+  const bytes = cat(...nops(40, 1000));
+  f.send("t", bytes, 1400);
+  const again = (from: number, len: number, changed: boolean): void => {
+    const part = bytes.slice(from, from + len);
+    if (changed) part[len - 1] ^= 0xff;
+    f.segment("t", TCP.ACK, part, { seq: (start + from) >>> 0 });
+  };
+  again(bytes.length - 1400, 1400, false);  // the last segment again: retransmission
+  again(bytes.length - 5000, 700, true);    // 5000 bytes back, one byte differs: conflict
+  again(bytes.length - 20000, 1400, false); // 20000 back, same bytes: retransmission
+  again(bytes.length - 30000, 1400, true);  // 30000 back, within the 32 KiB kept: conflict
+  again(1000, 1400, true);                  // beyond the 32 KiB kept: too old to tell, retransmission
+  f.ack("i").fin("i").fin("t");
+  const file = pcapFile(f.recs);
+  for (const size of [64, 1000, 3000, 20000, 1 << 20]) {
+    const troubles: string[] = [];
+    const decoder = new CaptureDecoder("t.pcap", "pcap", {}, (e) => { if (e.type === "tcp-trouble") troubles.push(`${e.trouble}@${e.offset}`); });
+    pumpBytes("t.pcap", file, decoder, size);
+    const s = decoder.finish();
+    assert.deepEqual([s.trouble.retransmission, s.trouble["overlap-conflict"]], [3, 2], `${size}-byte chunks: ${troubles.join(" ")}`);
+    assert.equal(s.pdus, 42, `${size}-byte chunks`);
+  }
+});
+
+test("while TCP holds a hole in one direction, the other direction's PDUs are held for order only up to 16 MiB, then released", () => {
+  const { request, response } = login();
+  const f = new Flow().handshake().send("i", request).send("t", response);
+  f.send("i", nopOut({ itt: 1, cmdSN: 2, expStatSN: 2 })).send("i", nopOut({ itt: 2, cmdSN: 3, expStatSN: 2 }));
+  f.recs.splice(f.recs.length - 2, 1); // the first NOP-Out is lost: the second waits behind the hole
+  const data = new Uint8Array(65536);
+  for (let k = 0; k < 300; k++) {
+    const pdu = dataIn({ itt: 100 + k, statSN: 2, expCmdSN: 4, data });
+    // PSH without ACK: nothing tells TCP that the lost bytes were received.
+    for (let o = 0; o < pdu.length; o += 65000) f.segment("t", TCP.PSH, pdu.subarray(o, o + 65000));
+  }
+  f.fin("i").fin("t");
+  let framesReadAtFirst = -1;
+  const decoder = new CaptureDecoder("t.pcap", "pcap", {}, (e) => {
+    if (e.type === "pdu" && e.opcode === 0x25 && framesReadAtFirst < 0) framesReadAtFirst = decoder.summary.frames;
+  });
+  pumpBytes("t.pcap", pcapFile(f.recs), decoder);
+  const s = decoder.finish();
+  assert.equal(s.pdus, 2 + 1 + 300);
+  assert.ok(framesReadAtFirst > 0 && framesReadAtFirst < f.recs.length * 0.9,
+    `the first Data-In came out after ${framesReadAtFirst} of ${f.recs.length} frames were read`);
 });
