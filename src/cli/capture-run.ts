@@ -4,7 +4,7 @@
  * event, counter snapshots at capture-time intervals, and waiting for the recorder when it
  * falls behind (a capture is replayed far faster than it was recorded; nothing is dropped).
  */
-import { readCapture, type CaptureEvent, type CaptureOptions, type CaptureSummary } from "../capture/index.js";
+import { decodeCapture, readCapture, type CaptureEvent, type CaptureOptions, type CaptureSummary } from "../capture/index.js";
 import type { ProbeBus } from "../probe/bus.js";
 import type { Ns } from "../probe/types.js";
 import type { Recorder } from "../record/recorder.js";
@@ -80,9 +80,21 @@ const RECORDER_HIGH_WATER = 16384;
  */
 export async function runCapture(file: string, bus: ProbeBus, o: CaptureRunOptions = {}): Promise<CaptureRunResult> {
   const replay = o.replay ?? new Replay(bus);
-  const stream = readCapture(file, o);
   let firstT: Ns | undefined;
   let lastT: Ns | undefined;
+  if (!o.every && !o.recorder && !o.after) {
+    // Nothing to wait for: the push reader, the fastest (no queue between reader and replay).
+    const summary = await decodeCapture(file, (e) => {
+      o.before?.(e);
+      replay.push(e);
+      if ("time" in e) {
+        firstT ??= e.time;
+        lastT = e.time;
+      }
+    }, o);
+    return { summary, replay: replay.finish(), firstT, lastT };
+  }
+  const stream = readCapture(file, o);
   let nextTick: Ns | undefined;
   for await (const e of stream) {
     const t = "time" in e ? e.time : undefined;

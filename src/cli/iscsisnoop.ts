@@ -137,7 +137,7 @@ export async function runIscsisnoop(p: Parsed): Promise<number> {
   try {
     if (summaryMode) {
       const sum = new SnoopSummary(bus);
-      const r = await runCapture(file, bus, { ...opts, after: (e) => warnOf(file, e) });
+      const r = await runCapture(file, bus, { ...opts, before: (e) => warnOf(file, e) });
       const j = sum.toJson(r.summary, r.replay, r.firstT, r.lastT);
       if (v.json) printJson(j);
       else console.log(formatSummary(j));
