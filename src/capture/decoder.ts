@@ -14,7 +14,7 @@ import { parseTcp, TcpTracker, type TcpConnection } from "./tcp-tracker.js";
 import type { CaptureEvent, CaptureOptions, CaptureSummary, Frame, TroubleKind, WarningCode } from "./types.js";
 
 /** Options with every default filled in. */
-export type ResolvedOptions = Required<Omit<CaptureOptions, "ports">> & { ports: ReadonlySet<number> };
+export type ResolvedOptions = Required<Omit<CaptureOptions, "ports" | "onProgress">> & { ports: ReadonlySet<number> };
 
 /**
  * Fill in defaults; RangeError on nonsense.

@@ -36,7 +36,7 @@ const LOW_WATER_BYTES = 4 << 20;
  */
 export async function decodeCapture(file: string, onEvent: (e: CaptureEvent) => void, opts: CaptureOptions = {}): Promise<CaptureSummary> {
   const decoder = new CaptureDecoder(file, "pcap", resolveOptions(opts), onEvent);
-  decoder.summary.format = await pumpFile(file, decoder, { gate: () => undefined, cancelled: () => false });
+  decoder.summary.format = await pumpFile(file, decoder, { gate: () => undefined, cancelled: () => false, progress: opts.onProgress });
   return decoder.finish();
 }
 
@@ -79,7 +79,7 @@ export function readCapture(file: string, opts: CaptureOptions = {}): CaptureStr
     get summary() {
       return summary;
     },
-    [Symbol.asyncIterator]: () => new EventQueue(file, resolved, (s) => (summary = s)),
+    [Symbol.asyncIterator]: () => new EventQueue(file, resolved, (s) => (summary = s), opts.onProgress),
   };
 }
 
@@ -99,12 +99,13 @@ class EventQueue implements AsyncIterator<CaptureEvent> {
   #resume: (() => void) | undefined;
   readonly #pump: Promise<void>;
 
-  constructor(file: string, opts: ReturnType<typeof resolveOptions>, onSummary: (s: CaptureSummary) => void) {
+  constructor(file: string, opts: ReturnType<typeof resolveOptions>, onSummary: (s: CaptureSummary) => void, progress?: CaptureOptions["onProgress"]) {
     const decoder = new CaptureDecoder(file, "pcap", opts, (e) => this.#push(e));
     const control: PumpControl = {
       gate: () => ((this.#size() < HIGH_WATER && this.#bytes < HIGH_WATER_BYTES) || this.#cancelled
         ? undefined : new Promise<void>((r) => (this.#resume = r))),
       cancelled: () => this.#cancelled,
+      progress,
     };
     this.#pump = pumpFile(file, decoder, control).then((format) => {
       if (this.#cancelled) return;

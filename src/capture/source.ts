@@ -58,6 +58,8 @@ function pcapngReader(name: string, v: DataView, sink: FrameSink): FrameReader {
 export interface PumpControl {
   /** Resolves when reading may go on; undefined when it may go on at once. */
   gate(): Promise<void> | undefined;
+  /** Bytes of the file used so far, and its size, after each chunk. */
+  progress?: (bytesDone: number, fileSize: number) => void;
   /** True when the consumer has gone: stop reading. */
   cancelled(): boolean;
 }
@@ -76,11 +78,15 @@ export async function pumpFile(file: string, sink: FrameSink & { format?: string
   });
   const chunks = new FileChunks(file, fh);
   try {
+    const size = control.progress ? (await fh.stat()).size : 0;
+    let done = 0;
     let chunk: Buffer | undefined = await chunks.first();
     const reader = openReader(file, chunk, sink);
     while (chunk !== undefined && !control.cancelled()) {
       const used = reader.push(chunk);
       sink.chunkEnd?.();
+      done += used;
+      control.progress?.(done, size);
       if (reader.stopped) break;
       const wait = control.gate();
       if (wait !== undefined) await wait;

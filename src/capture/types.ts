@@ -222,6 +222,11 @@ export interface CaptureOptions {
   maxFragmentDatagrams?: number;
   /** TCP connections tracked at once; the least recently active is forgotten beyond. Default 65536. */
   maxConnections?: number;
+  /**
+   * Called after each chunk of a file is decoded with the bytes of the file used so far and
+   * its size (for a progress bar). Not called for captures in memory.
+   */
+  onProgress?: (bytesDone: number, fileSize: number) => void;
 }
 
 /**

@@ -22,6 +22,7 @@ import { intOption, type CommandSpec, type Parsed } from "./args.js";
 import { CAPTURE_OPTIONS, captureOptions, firstEventTime, runCapture } from "./capture-run.js";
 import { printJson } from "./common.js";
 import { exitWith, report, runCommand } from "./main.js";
+import { progressFor } from "./progress.js";
 import { openRecorder } from "./recording.js";
 import { formatSummary, SnoopSummary } from "./snoop-summary.js";
 import { isErrorPdu, pduFields, pduLine, pduLun, pduRecord, type CommandInfo, type SnoopPdu } from "./snoop-format.js";
@@ -41,6 +42,8 @@ export const ISCSISNOOP: CommandSpec = {
     itt: { type: "string", arg: "ITT", help: "only PDUs with this Initiator Task Tag (0x... or decimal)" },
     errors: { type: "boolean", short: "e", help: "only what went wrong: non-GOOD status, refused logins, rejects, async events, bad digests, anomalies, disconnects" },
     db: { type: "string", arg: "OUT.sqlite", help: "record the replay into a flight-recorder file (iscsiscope report --db reads it)" },
+    progress: { type: "boolean", help: "a progress bar on stderr (default: when stderr is a terminal and the file is over 64 MiB)" },
+    "no-progress": { type: "boolean", help: "no progress bar" },
     ...CAPTURE_OPTIONS,
   },
   positionals: ["[summary]", "FILE..."],
@@ -124,7 +127,11 @@ export async function runIscsisnoop(p: Parsed): Promise<number> {
   let recorder: Recorder | undefined;
   let stats: IscsiStats | undefined;
   let captureNow: Ns = 0n;
-  const opts = { ...captureOptions(v), replay, recorder: undefined as Recorder | undefined, every: undefined as { ns: Ns; fn: (t: Ns) => void } | undefined };
+  const bar = progressFor(file, v, !summaryMode);
+  const opts = {
+    ...captureOptions(v), replay, recorder: undefined as Recorder | undefined, every: undefined as { ns: Ns; fn: (t: Ns) => void } | undefined,
+    onProgress: bar ? (done: number, total: number) => bar.update(done, total) : undefined,
+  };
   if (typeof v.db === "string") {
     captureNow = (await firstEventTime(file, opts)) ?? 0n;
     stats = new IscsiStats(bus, "pcap");
@@ -138,6 +145,7 @@ export async function runIscsisnoop(p: Parsed): Promise<number> {
     if (summaryMode) {
       const sum = new SnoopSummary(bus);
       const r = await runCapture(file, bus, { ...opts, before: (e) => warnOf(file, e) });
+      bar?.end();
       const j = sum.toJson(r.summary, r.replay, r.firstT, r.lastT);
       if (v.json) printJson(j);
       else console.log(formatSummary(j));
@@ -147,6 +155,7 @@ export async function runIscsisnoop(p: Parsed): Promise<number> {
   } catch (e) {
     if (!(e instanceof OutputClosed)) throw e;
   } finally {
+    bar?.end();
     if (recorder) {
       await recorder.close();
       const dropped = Object.values(recorder.dropped).reduce((a, b) => a + b, 0);

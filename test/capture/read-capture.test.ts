@@ -3,14 +3,15 @@
  * let go at once (the PDUs' buffers can be collected while iteration goes on).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { setImmediate as turn } from "node:timers/promises";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { readCapture } from "../../src/capture/read-capture.js";
+import { decodeCapture, readCapture } from "../../src/capture/read-capture.js";
+import { fixturePath } from "../helpers/paths.js";
 import { pcapFile } from "./builder.js";
 import { cat, dataIn, Flow, login } from "./pdus.js";
 
@@ -46,4 +47,20 @@ test("readCapture: events the consumer has taken are let go while it iterates (t
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("onProgress: bytes used grow to the file's size, for the push reader and the iterator", async () => {
+  const f = fixturePath("pcap", "tgtd-bench.pcap");
+  const size = statSync(f).size;
+  const seen: number[] = [];
+  await decodeCapture(f, () => undefined, { ports: [38865], onProgress: (done, total) => {
+    assert.equal(total, size);
+    seen.push(done);
+  } });
+  assert.ok(seen.length > 0);
+  assert.deepEqual(seen, [...seen].sort((a, b) => a - b), "never backwards");
+  assert.equal(seen.at(-1), size);
+  let last = 0;
+  for await (const e of readCapture(f, { ports: [38865], onProgress: (done) => (last = done) })) void e;
+  assert.equal(last, size);
 });

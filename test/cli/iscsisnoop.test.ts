@@ -207,3 +207,12 @@ test("iscsisnoop | head: the reader leaving ends the output quietly, exit 0", as
   assert.equal(code, 0, err);
   assert.equal(err, "");
 });
+
+test("iscsisnoop --progress: a bar on stderr that reaches 100%; none by default when stderr is not a terminal", async () => {
+  const withBar = await runBin(BINS.iscsisnoop, ["summary", "--progress", "--port", port("tgtd-bench"), file("tgtd-bench")]);
+  assert.equal(withBar.code, 0, withBar.stderr);
+  assert.match(withBar.stderr, /\r\S*tgtd-bench\.pcap \[=+\] 100% {2}[\d.]+\/[\d.]+ MB/);
+  assert.match(withBar.stdout, /^Capture /, "the summary starts on a line of its own");
+  const plain = await runBin(BINS.iscsisnoop, ["summary", "--port", port("tgtd-bench"), file("tgtd-bench")]);
+  assert.equal(plain.stderr, "");
+});
