@@ -6,7 +6,7 @@
  */
 import { Dashboard } from "../tui/dashboard.js";
 import { DASHBOARD_DIR, LayoutError, loadLayoutFile, loadLayouts, type Layout } from "../tui/layout.js";
-import { openFeed, type FeedOptions } from "../tui/open-feed.js";
+import { checkFeedOptions, openFeed, type FeedOptions } from "../tui/open-feed.js";
 import { terminalProblem } from "../tui/terminal.js";
 import { intOption, secondsOption, type CommandSpec, type Parsed } from "./args.js";
 import { exitWith, runCommand } from "./main.js";
@@ -101,6 +101,7 @@ async function runIscsitop(p: Parsed): Promise<number> {
   const delayS = secondsOption(p.values.delay, "delay", 1);
   if (!(delayS >= 0.1 && delayS <= 3600)) throw new UsageError(`--delay must be from 0.1 to 3600 seconds, got '${p.values.delay}'`);
   const opts = feedOptions(p.values);
+  checkFeedOptions(opts);
   const problem = terminalProblem(process.stdout, chosen.layouts.get(chosen.initial)!);
   if (problem) throw new UsageError(problem, 1);
   const feed = await openFeed(opts);

@@ -21,6 +21,18 @@ export interface FeedOptions {
 }
 
 /**
+ * Throw a UsageError when the options name two sources or a replay option without a replay.
+ *
+ * @example
+ * checkFeedOptions({ db: "a.sqlite", demo: {} }); // throws: --db and --demo name different sources
+ */
+export function checkFeedOptions(o: FeedOptions): void {
+  const chosen = [o.db && "--db", o.pcap && "--pcap", o.demo && "--demo", o.socket && "--socket"].filter(Boolean);
+  if (chosen.length > 1) throw new UsageError(`${chosen.join(" and ")} name different sources: choose one`);
+  if (o.speed !== undefined && !o.db && !o.pcap) throw new UsageError("--speed is for a replay (--db FILE or --pcap FILE)");
+}
+
+/**
  * Open the feed the options name. Rejects with a UsageError (one line, exit 1) for sources
  * not built yet or options that do not go together.
  *
@@ -28,9 +40,7 @@ export interface FeedOptions {
  * const feed = await openFeed({ demo: { sessions: 2 } });
  */
 export async function openFeed(o: FeedOptions): Promise<Feed> {
-  const chosen = [o.db && "--db", o.pcap && "--pcap", o.demo && "--demo", o.socket && "--socket"].filter(Boolean);
-  if (chosen.length > 1) throw new UsageError(`${chosen.join(" and ")} name different sources: choose one`);
-  if (o.speed !== undefined && !o.db && !o.pcap) throw new UsageError("--speed is for a replay (--db FILE or --pcap FILE)");
+  checkFeedOptions(o);
   if (o.demo) {
     const { startDemoFeed } = await import("./demo-feed.js");
     return startDemoFeed(o.demo);

@@ -1,6 +1,7 @@
 /**
  * The real peers iscsiscope runs (DESIGN.md §9): tgtd and tgtadm (Debian `tgt`), tshark,
- * tcpdump, libiscsi's tools (`libiscsi-bin`). Finds what is missing and, as root, installs
+ * tcpdump, libiscsi's tools (`libiscsi-bin`), and tmux (the terminal iscsitop's tests and
+ * bench draw in). Finds what is missing and, as root, installs
  * it with apt-get; otherwise says, in one line, what to run.
  */
 import { spawnSync } from "node:child_process";
@@ -21,6 +22,7 @@ export const PEERS: Readonly<Record<string, string>> = {
   "iscsi-ls": "libiscsi-bin",
   "iscsi-inq": "libiscsi-bin",
   "iscsi-perf": "libiscsi-bin",
+  tmux: "tmux",
 };
 
 /** The tools among `tools` that are not on PATH. */

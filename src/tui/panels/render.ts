@@ -30,9 +30,9 @@ export interface FittedColumns {
   widths: number[];
 }
 
-/** A column's width: its cells' or its name's. */
+/** A column's width: its cells', or its name's with room for the sort marker. */
 function colWidth(c: TableColumn): number {
-  return Math.max(c.width, c.name.length);
+  return Math.max(c.width, c.name.length + 1);
 }
 
 /**
@@ -87,7 +87,7 @@ export function renderTable(out: TableOut, width: number, height: number, o: { o
   const shown = fit.shown.map((i) => out.columns[i]);
   const head = shown.map((c, k) => {
     const w = fit.widths[k];
-    const name = out.sort?.column === c.name ? `${c.name.slice(0, w - 1)}${out.sort.desc ? "▼" : "▲"}` : c.name;
+    const name = out.sort?.column === c.name ? `${c.name}${out.sort.desc ? "▼" : "▲"}` : c.name;
     return c.align === "right" ? name.padStart(w) : name.padEnd(w);
   }).join(" ");
   const body = Math.max(0, height - 1);

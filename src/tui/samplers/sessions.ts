@@ -22,7 +22,7 @@ export const SESSIONS_TABLE: TableSpec<SessionFacts> = {
   empty: "no sessions yet",
   columns: [
     { name: "SID", align: "right", width: 3, priority: 0, text: (f) => String(f.oid), value: (f) => f.oid },
-    { name: "TARGET", align: "left", width: 12, priority: 0, flex: true, text: (f) => f.target || `(${f.type.toLowerCase()})` },
+    { name: "TARGET", align: "left", width: 10, priority: 0, flex: true, text: (f) => f.target || `(${f.type.toLowerCase()})` },
     { name: "PORTAL", align: "left", width: 15, priority: 3, text: (f) => f.portal || "-" },
     { name: "STATE", align: "left", width: 9, priority: 0, text: (f) => f.state },
     { name: "CN", align: "right", width: 2, priority: 4, text: (f) => String(f.conns), value: (f) => f.conns },
