@@ -105,9 +105,15 @@ async function runIscsitop(p: Parsed): Promise<number> {
   const problem = terminalProblem(process.stdout, chosen.layouts.get(chosen.initial)!);
   if (problem) throw new UsageError(problem, 1);
   const feed = await openFeed(opts);
+  const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
   try {
-    await new Dashboard(feed, { layouts: chosen.layouts, initial: chosen.initial, delayS }).run();
+    const d = new Dashboard(feed, { layouts: chosen.layouts, initial: chosen.initial, delayS });
+    // Quit as with q, so the feed closes (the demo logs out and stops its tgtd); blessed's
+    // own handlers would exit at once.
+    for (const s of signals) process.on(s, d.quit.bind(d));
+    await d.run();
   } finally {
+    for (const s of signals) process.removeAllListeners(s);
     await feed.close();
   }
   return 0;

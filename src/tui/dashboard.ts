@@ -55,8 +55,8 @@ export class Dashboard {
   private stopped = false;
   private failure: unknown;
   private wake: (() => void) | undefined;
-  private stopping: Promise<undefined>;
-  private stop!: () => void;
+  /** Ends the wait for the feed's tick when the dashboard quits. */
+  private abandon: (() => void) | undefined;
   private renderTimer: NodeJS.Timeout | undefined;
   private lastRenderAt = 0;
 
@@ -66,7 +66,6 @@ export class Dashboard {
     this.view = initialView(opts.initial, opts.delayS, { kind: feed.kind, source: feed.source });
     this.screen = opts.screen ?? createScreen();
     this.overlays = new Overlays(this.screen);
-    this.stopping = new Promise((resolve) => { this.stop = () => resolve(undefined); });
   }
 
   get layout(): Layout {
@@ -76,13 +75,19 @@ export class Dashboard {
   /** Draw until `q` (or quit()); rejects with the feed's error, restoring the terminal first. */
   async run(): Promise<void> {
     const release = holdWarnings();
+    // The terminal went away (a closed tmux pane, a dropped ssh): nothing can be shown, stop.
+    const lost = (e: NodeJS.ErrnoException) => {
+      if (e.code === "EIO" || e.code === "EPIPE") this.quit();
+      else this.guard(() => { throw e; });
+    };
+    this.screen.program.output.on("error", lost);
     this.screen.on("keypress", (ch: string | undefined, key: { full?: string } | undefined) => this.guard(() => this.onKey(ch, key?.full)));
     this.screen.on("resize", () => this.guard(() => this.show(this.view.dashboard)));
     try {
       this.show(this.view.dashboard);
       while (!this.stopped) {
         if (this.feed.replay || !this.view.paused) {
-          const tick = await Promise.race([this.feed.tick(), this.stopping]);
+          const tick = await this.nextTick();
           if (tick === undefined) break;
           this.take(tick);
         }
@@ -100,8 +105,20 @@ export class Dashboard {
   /** Stop the loop; run() resolves. */
   quit(): void {
     this.stopped = true;
-    this.stop();
+    this.abandon?.();
     this.wake?.();
+  }
+
+  /**
+   * The feed's next tick, or undefined when the dashboard quits first. (Not Promise.race with
+   * one long-lived "quit" promise: every race would leave a reaction on it holding its tick,
+   * measured at 1.4 GB over an hour of replay.)
+   */
+  private nextTick(): Promise<FeedTick | undefined> {
+    return new Promise<FeedTick | undefined>((resolve, reject) => {
+      this.abandon = () => resolve(undefined);
+      this.feed.tick().then(resolve, reject);
+    }).finally(() => { this.abandon = undefined; });
   }
 
   /** One tick: into the History, due panels updated, one render. */

@@ -2,7 +2,8 @@
  * A Feed that makes up N sessions with moving counters, for the dashboard's bench and for
  * tests that need many sessions or hours of ticks without a target. Live mode answers each
  * tick() at once with the wall clock; replay mode advances its own clock one second per
- * tick, as fast as the caller pulls, with a ReplayControl.
+ * tick, as fast as the caller pulls, with a ReplayControl: while paused, tick() waits for
+ * step() or a resume (seek and speed are accepted and ignored).
  */
 import type { Kstat } from "../../src/stat/kstat.js";
 import { Log2Histogram } from "../../src/stat/histogram.js";
@@ -63,11 +64,21 @@ export class SyntheticFeed implements Feed {
     this.replay = o.mode === "replay" ? {
       speed: 1, paused: false, start: BigInt(Math.round(this.t0)), end,
       get position() { return BigInt(Math.round(self.lastT)); },
-      step() {}, seek() {},
+      step() { self.steps++; }, seek() {},
     } : undefined;
   }
 
-  tick(): Promise<FeedTick> {
+  private steps = 0;
+  private closed = false;
+
+  async tick(): Promise<FeedTick> {
+    while (this.replay?.paused && this.steps === 0 && !this.closed) await new Promise((r) => setTimeout(r, 10));
+    if (this.closed) throw new Error("the synthetic feed is closed");
+    if (this.steps > 0) this.steps--;
+    return this.next();
+  }
+
+  private next(): Promise<FeedTick> {
     if (this.o.mode === "replay" && this.n >= (this.o.ticks ?? 3600)) return Promise.reject(new Error("end of the synthetic replay"));
     const t = this.o.mode === "live" ? Date.now() * 1e6 : this.t0 + (this.n + 1) * NS;
     const dt = (t - this.lastT) / NS;
@@ -84,6 +95,7 @@ export class SyntheticFeed implements Feed {
   }
 
   close(): Promise<void> {
+    this.closed = true;
     return Promise.resolve();
   }
 
