@@ -124,7 +124,7 @@ interface Workload {
   signal: AbortSignal;
 }
 
-/** QD workers over every data LUN of the session, 70% random reads, paced to `rate`. */
+/** QD workers over every data LUN of the session, 70% reads at random LBAs, paced to `rate`. */
 async function runSession(s: ScsiSession, w: Workload): Promise<void> {
   const luns: Array<{ lun: number; blocks: number; blockSize: number }> = [];
   for (const lun of (await s.luns()).filter((n) => n > 0)) {
@@ -144,10 +144,11 @@ async function runSession(s: ScsiSession, w: Workload): Promise<void> {
         if (wait > 0) await sleep(wait, undefined, { signal: w.signal }).catch(() => undefined);
         if (w.signal.aborted) return;
       }
-      const l = luns[n++ % luns.length];
+      const k = n++;
+      const l = luns[k % luns.length];
       const per = w.bs / l.blockSize;
       const lba = Math.floor(Math.random() * Math.floor(l.blocks / per)) * per;
-      const read = Math.random() < 0.7;
+      const read = k % 10 < 7; // 7 reads in every 10 I/Os, so that each second has the same mix
       try {
         if (read) await s.read(l.lun, lba, per);
         else await s.write(l.lun, lba, data);

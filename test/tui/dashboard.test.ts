@@ -9,7 +9,7 @@ import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Dashboard } from "../../src/tui/dashboard.js";
 import type { Feed } from "../../src/tui/feed.js";
-import { loadLayouts } from "../../src/tui/layout.js";
+import { loadLayouts, parseLayout } from "../../src/tui/layout.js";
 import { createScreen } from "../../src/tui/terminal.js";
 import { SyntheticFeed } from "../helpers/synthetic-feed.js";
 
@@ -117,4 +117,29 @@ test("Dashboard: a replayed feed paces itself; +, -, p, step and seek drive its 
   d.quit();
   await done;
   await feed.close();
+});
+
+test("Dashboard: every widget type draws (a bar chart, a tall line chart and a short one, a quantize, a log, a table, a text)", async () => {
+  const w = (id: string, type: string, row: number, col: number, rowSpan: number, sampler: string) => ({ id, type, row, col, rowSpan, colSpan: 6, sampler });
+  const all = parseLayout(JSON.stringify({
+    name: "all", description: "every widget type",
+    widgets: [
+      w("bar", "bar", 0, 0, 4, "latency-histogram"), w("tall", "line", 0, 6, 4, "iops"), w("short", "line", 4, 0, 1, "throughput"),
+      w("q", "quantize", 4, 6, 4, "latency-histogram"), w("log", "log", 5, 0, 3, "events"), w("table", "table", 8, 0, 4, "sessions"),
+      w("text", "text", 8, 6, 4, "totals"),
+    ],
+  }), "all.json");
+  const { screen } = offscreen(120, 60);
+  const d = new Dashboard(new SyntheticFeed({ sessions: 3, mode: "live", disconnectEvery: 2 }), { layouts: new Map([["all", all]]), initial: "all", delayS: 0.1, screen });
+  const done = d.run();
+  await sleep(500);
+  const text = (id: string) => (d.panels.find((p) => p.spec.id === id)!.element as unknown as { getContent(): string }).getContent();
+  assert.match(text("q"), /Distribution/);
+  assert.match(text("log"), /lost, nop-timeout/);
+  assert.match(text("table"), /SID/);
+  assert.match(text("text"), /^iscsitop {2}live: synthetic, 3 sessions/);
+  assert.match(text("short"), /read MB\/s .* max /);
+  assert.match(text("tall"), /⡇/, "braille");
+  d.quit();
+  await done;
 });
