@@ -76,10 +76,7 @@ export class Dashboard {
   async run(): Promise<void> {
     const release = holdWarnings();
     // The terminal went away (a closed tmux pane, a dropped ssh): nothing can be shown, stop.
-    const lost = (e: NodeJS.ErrnoException) => {
-      if (e.code === "EIO" || e.code === "EPIPE") this.quit();
-      else this.guard(() => { throw e; });
-    };
+    const lost = (e: NodeJS.ErrnoException) => (e.code === "EIO" || e.code === "EPIPE" ? this.quit() : this.fail(e));
     this.screen.program.output.on("error", lost);
     this.screen.on("keypress", (ch: string | undefined, key: { full?: string } | undefined) => this.guard(() => this.onKey(ch, key?.full)));
     this.screen.on("resize", () => this.guard(() => this.show(this.view.dashboard)));
@@ -185,7 +182,7 @@ export class Dashboard {
   }
 
   private onKey(ch: string | undefined, name: string | undefined): void {
-    if (this.overlays.busy()) return this.overlays.key(name, () => this.changed());
+    if (this.overlays.busy()) return this.overlays.key(() => this.changed());
     const action: Action | undefined = actionOf(name, ch);
     if (action === undefined) return;
     if (action === "quit") return this.quit();
@@ -198,9 +195,14 @@ export class Dashboard {
     try {
       fn();
     } catch (e) {
-      this.failure = e;
-      this.quit();
+      this.fail(e);
     }
+  }
+
+  /** Stop; run() rejects with `e` once the terminal is restored. */
+  private fail(e: unknown): void {
+    this.failure ??= e;
+    this.quit();
   }
 
   private requestRender(): void {

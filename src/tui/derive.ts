@@ -5,7 +5,7 @@
  */
 import { ioRates, type IoRates } from "../stat/iostat.js";
 import type { Kstat, KstatValue } from "../stat/kstat.js";
-import { histDelta, mergeHist, type HistDelta } from "./hist-delta.js";
+import { EMPTY_HIST, histDelta, type HistDelta } from "./hist-delta.js";
 
 /** The kstats of one session (instance), as one tick carries them. */
 export interface SessionKstats {
@@ -98,7 +98,7 @@ export function deriveSession(prev: SessionKstats | undefined, cur: SessionKstat
   const conns = new Map<number, ConnDerived>();
   for (const [cid, k] of cur.conns) conns.set(cid, deriveConn(prev?.conns.get(cid), k));
   if (cur.io) return { ...deriveIo(prev?.io, cur.io), luns, conns };
-  return { io: IDLE_IO, read: mergeHist([]), write: mergeHist([]), luns, conns };
+  return { io: IDLE_IO, read: EMPTY_HIST, write: EMPTY_HIST, luns, conns };
 }
 
 function deriveConn(prev: Kstat | undefined, cur: Kstat): ConnDerived {

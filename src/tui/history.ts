@@ -7,7 +7,7 @@
  */
 import type { FeedEvent, FeedTick } from "./feed.js";
 import { deriveSession, groupKstats, str, type SessionDerived, type SessionKstats } from "./derive.js";
-import { mergeHist, type HistDelta } from "./hist-delta.js";
+import { EMPTY_HIST, mergeHist, type HistDelta } from "./hist-delta.js";
 import { Ring } from "./ring.js";
 
 /** One tick, grouped and derived. */
@@ -124,7 +124,7 @@ export class History {
   private addPoints(t: bigint, derived: Map<number, SessionDerived>): void {
     const tMs = Number(t / 1_000_000n);
     const dt = this.prev ? Number(t - this.prev.t) / 1e9 : 0;
-    const total: RatePoint = { t: tMs, dt, rps: 0, wps: 0, krps: 0, kwps: 0, read: mergeHist([]), write: mergeHist([]) };
+    const total: RatePoint = { t: tMs, dt, rps: 0, wps: 0, krps: 0, kwps: 0, read: EMPTY_HIST, write: EMPTY_HIST };
     const reads: HistDelta[] = [];
     const writes: HistDelta[] = [];
     for (const [oid, d] of derived) {

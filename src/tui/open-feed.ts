@@ -1,7 +1,9 @@
 /**
  * The source of a dashboard, from the command line: the daemon's control socket (live, the
  * default), a recording (`--db FILE`), a capture (`--pcap FILE`) or the in-process demo
- * (`--demo`). Every one is a Feed; iscsitop does not care which.
+ * (`--demo`). Every one is a Feed; iscsitop does not care which. Today only the demo is
+ * here; the daemon, recording and capture feeds are being written against the same
+ * interface and plug in below.
  */
 import { UsageError } from "../cli/usage-error.js";
 import type { DemoOptions } from "./demo-feed.js";
@@ -45,10 +47,7 @@ export async function openFeed(o: FeedOptions): Promise<Feed> {
     const { startDemoFeed } = await import("./demo-feed.js");
     return startDemoFeed(o.demo);
   }
-  // TODO(#tui): the recording feed (src/record) — replay a --db FILE through the Feed interface.
   if (o.db) throw new UsageError(`--db ${o.db}: replaying a recording is not available yet; --demo shows the dashboard on a private target`, 1);
-  // TODO(#tui): the capture feed (src/capture, src/replay) — replay a --pcap FILE.
   if (o.pcap) throw new UsageError(`--pcap ${o.pcap}: replaying a capture is not available yet; --demo shows the dashboard on a private target`, 1);
-  // TODO(#tui): the daemon feed over the control socket (src/daemon client).
   throw new UsageError(`attaching to the iscsiscope daemon${o.socket ? ` at ${o.socket}` : ""} is not available yet; --demo shows the dashboard on a private target`, 1);
 }

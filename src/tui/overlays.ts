@@ -22,8 +22,8 @@ export class Overlays {
     return this.help !== undefined || this.prompt !== undefined;
   }
 
-  /** A key while busy: the help closes; a prompt reads it itself. */
-  key(_name: string | undefined, after: () => void): void {
+  /** A key while busy: the help closes (then `after`); a prompt reads keys itself. */
+  key(after: () => void): void {
     if (this.help) {
       this.help.destroy();
       this.help = undefined;

@@ -8,6 +8,7 @@
  * uses, so under them we hand blessed "xterm-256color". blessed cannot read Debian's ncurses 6
  * xterm-256color file either (extended number format); it then uses the copy it ships, silently.
  */
+import type { Readable, Writable } from "node:stream";
 import blessed from "blessed";
 
 /** One line saying why iscsitop cannot draw here, or undefined when it can. */
@@ -43,9 +44,10 @@ export function chooseTerminal(term: string | undefined): string {
  * const screen = createScreen();
  * screen.destroy();
  */
-export function createScreen(io: { input?: NodeJS.ReadableStream; output?: NodeJS.WritableStream; term?: string } = {}): blessed.Widgets.Screen {
+export function createScreen(io: { input?: Readable; output?: Writable; term?: string } = {}): blessed.Widgets.Screen {
   return blessed.screen({
-    input: io.input as never, output: io.output as never,
+    // @types/blessed 0.1.27 declares input as Writable and output as Readable: swapped.
+    input: io.input as unknown as Writable, output: io.output as unknown as Readable,
     terminal: chooseTerminal(io.term ?? process.env.TERM),
     smartCSR: true, fullUnicode: false, warnings: false, autoPadding: true, title: "iscsitop",
   });

@@ -120,7 +120,7 @@ test("Dashboard: a replayed feed paces itself; +, -, p, step and seek drive its 
 });
 
 test("Dashboard: every widget type draws (a bar chart, a tall line chart and a short one, a quantize, a log, a table, a text)", async () => {
-  const w = (id: string, type: string, row: number, col: number, rowSpan: number, sampler: string) => ({ id, type, row, col, rowSpan, colSpan: 6, sampler });
+  const w = (id: string, type: string, row: number, col: number, rowSpan: number, sampler: string) => ({ id, type, row, col, rowSpan, colSpan: 6, sampler, refresh: 0.1 });
   const all = parseLayout(JSON.stringify({
     name: "all", description: "every widget type",
     widgets: [
@@ -132,7 +132,7 @@ test("Dashboard: every widget type draws (a bar chart, a tall line chart and a s
   const { screen } = offscreen(120, 60);
   const d = new Dashboard(new SyntheticFeed({ sessions: 3, mode: "live", disconnectEvery: 2 }), { layouts: new Map([["all", all]]), initial: "all", delayS: 0.1, screen });
   const done = d.run();
-  await sleep(500);
+  for (let i = 0; i < 100 && (d.history.ticks < 4 || d.renders < 4); i++) await sleep(50);
   const text = (id: string) => (d.panels.find((p) => p.spec.id === id)!.element as unknown as { getContent(): string }).getContent();
   assert.match(text("q"), /Distribution/);
   assert.match(text("log"), /lost, nop-timeout/);

@@ -5,6 +5,7 @@
 import type blessed from "blessed";
 import contrib from "blessed-contrib";
 import type { WidgetSpec } from "../layout.js";
+import { busiest } from "./render.js";
 import { boxOptions, expectKind, inner, type Panel, type Place } from "./types.js";
 
 /**
@@ -20,11 +21,7 @@ export function barPanel(screen: blessed.Widgets.Screen, spec: WidgetSpec, place
     spec, element,
     setData(out) {
       const h = expectKind(out, ["histogram"], spec);
-      let from = 0;
-      for (let i = 0, best = -1; i + fit <= h.buckets.length; i++) {
-        const n = h.buckets.slice(i, i + fit).reduce((a, b) => a + b.count, 0);
-        if (n > best) [best, from] = [n, i];
-      }
+      const from = busiest(h.buckets, fit);
       const shown = h.buckets.slice(from, from + fit);
       element.setData({ titles: shown.map((b) => b.label), data: shown.map((b) => b.count) });
     },

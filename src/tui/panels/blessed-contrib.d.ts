@@ -12,7 +12,8 @@ declare module "blessed-contrib" {
     style?: { line?: string };
   }
 
-  export interface LineOptions extends Widgets.BoxOptions {
+  export interface LineOptions extends Omit<Widgets.BoxOptions, "style"> {
+    style?: { line?: string; text?: string; baseline?: string; border?: { fg?: string } };
     showLegend?: boolean;
     legend?: { width?: number };
     minY?: number;

@@ -20,7 +20,7 @@ export function linePanel(screen: blessed.Widgets.Screen, spec: WidgetSpec, plac
   if (place.height < CHART_MIN_ROWS) return sparkPanel(screen, spec, place, size);
   const element = contrib.line({
     ...boxOptions(spec, place), tags: false, showLegend: size.width >= 40, legend: { width: 14 }, minY: 0, abbreviate: true,
-    style: { line: "yellow", text: "green", baseline: "white", border: { fg: "cyan" } } as never,
+    style: { line: "yellow", text: "green", baseline: "white", border: { fg: "cyan" } },
   });
   screen.append(element);
   return {

@@ -122,14 +122,7 @@ export function renderQuantize(out: HistogramOut, width: number, height: number)
   const countW = Math.max(5, String(Math.max(...out.buckets.map((b) => b.count))).length);
   const bar = Math.max(4, Math.min(BAR, width - label - countW - 5));
   const rows = Math.max(1, height - 1);
-  let from = 0;
-  if (out.buckets.length > rows) {
-    let best = -1;
-    for (let i = 0; i + rows <= out.buckets.length; i++) {
-      const n = out.buckets.slice(i, i + rows).reduce((a, b) => a + b.count, 0);
-      if (n > best) [best, from] = [n, i];
-    }
-  }
+  const from = busiest(out.buckets, rows);
   const dist = ` Distribution `;
   const dashes = Math.max(0, bar - dist.length);
   const head = `${"value".padStart(label + 1)}  ${"-".repeat(Math.floor(dashes / 2))}${dist}${"-".repeat(Math.ceil(dashes / 2))} count`;
@@ -138,6 +131,21 @@ export function renderQuantize(out: HistogramOut, width: number, height: number)
     return `${b.label.padStart(label + 1)} |${"@".repeat(at).padEnd(bar)} ${String(b.count).padStart(countW)}`;
   });
   return [head, ...lines].map((l) => clip(l, width));
+}
+
+/**
+ * Where the `size` consecutive buckets holding the most commands start (0 when all fit).
+ *
+ * @example
+ * busiest([{ label: "a", count: 1 }, { label: "b", count: 9 }, { label: "c", count: 8 }], 2); // 1
+ */
+export function busiest(buckets: HistogramOut["buckets"], size: number): number {
+  let from = 0;
+  for (let i = 0, best = -1; i + size <= buckets.length; i++) {
+    const n = buckets.slice(i, i + size).reduce((a, b) => a + b.count, 0);
+    if (n > best) [best, from] = [n, i];
+  }
+  return from;
 }
 
 const TICKS = "▁▂▃▄▅▆▇█";
