@@ -12,6 +12,12 @@ import { intOption, secondsOption, type CommandSpec, type Parsed } from "./args.
 import { exitWith, runCommand } from "./main.js";
 import { UsageError } from "./usage-error.js";
 
+/**
+ * The command's grammar: options, usage and help (`iscsitop --help` prints it).
+ *
+ * @example
+ * helpText(ISCSITOP).split("\n")[0]; // "usage: iscsitop [-D NAME|FILE] ..."
+ */
 export const ISCSITOP: CommandSpec = {
   name: "iscsitop",
   summary: "a top for iSCSI sessions: live rates, queues, latency, state transitions and disconnects",

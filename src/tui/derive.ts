@@ -43,7 +43,12 @@ export interface SessionDerived extends IoDerived {
   conns: Map<number, ConnDerived>;
 }
 
-/** An idle interval: what a session without an io kstat shows. */
+/**
+ * An idle interval: what a session without an io kstat shows.
+ *
+ * @example
+ * IDLE_IO.rps; // 0
+ */
 export const IDLE_IO: IoRates = Object.freeze({ etime: 0, rps: 0, wps: 0, krps: 0, kwps: 0, wait: 0, actv: 0, wsvcT: 0, asvcT: 0, svcT: 0, pctW: 0, pctB: 0 });
 
 /**
@@ -109,12 +114,22 @@ function deriveConn(prev: Kstat | undefined, cur: Kstat): ConnDerived {
   return { txBps: rate("cntr_tx_bytes"), rxBps: rate("cntr_rx_bytes"), txPdus: rate("tx_pdus"), rxPdus: rate("rx_pdus") };
 }
 
-/** A numeric statistic, or `def` when absent or a string. */
+/**
+ * A numeric statistic, or `def` when absent or a string.
+ *
+ * @example
+ * num(k.data.reads); // 1234, or 0 when absent
+ */
 export function num(v: KstatValue | undefined, def = 0): number {
   return typeof v === "number" ? v : def;
 }
 
-/** A string statistic, or `def`. */
+/**
+ * A string statistic, or `def`.
+ *
+ * @example
+ * str(k.data.state, "?"); // "LOGGED_IN"
+ */
 export function str(v: KstatValue | undefined, def = ""): string {
   return typeof v === "string" ? v : v === undefined ? def : String(v);
 }

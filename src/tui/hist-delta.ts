@@ -18,6 +18,12 @@ export interface HistDelta {
   b: number[];
 }
 
+/**
+ * No commands.
+ *
+ * @example
+ * histPercentile(EMPTY_HIST, 99); // 0
+ */
 export const EMPTY_HIST: HistDelta = Object.freeze({ count: 0, sum: 0, b: Object.freeze([]) as unknown as number[] });
 
 function index(lowerBound: number): number {

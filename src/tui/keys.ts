@@ -20,6 +20,12 @@ export interface KeyBinding {
   replay?: boolean;
 }
 
+/**
+ * Every binding, in the order the help lists them.
+ *
+ * @example
+ * KEYS.find((b) => b.action === "filter")?.keys; // ["/"]
+ */
 export const KEYS: readonly KeyBinding[] = [
   { keys: ["q", "C-c"], action: "quit", label: "q", help: "quit" },
   { keys: ["?", "h"], action: "help", label: "? h", help: "this help (any key closes it)" },

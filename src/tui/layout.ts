@@ -17,9 +17,20 @@ import { fileURLToPath } from "node:url";
 import { SAMPLERS } from "./samplers/index.js";
 import type { SamplerKind } from "./samplers/types.js";
 
+/**
+ * Rows and columns of the layout grid.
+ *
+ * @example
+ * placeOf({ row: 0, col: 0, rowSpan: GRID, colSpan: GRID }, 80, 24); // the whole screen
+ */
 export const GRID = 12;
 
-/** Widget types and the sampler outputs each can draw. */
+/**
+ * Widget types and the sampler outputs each can draw.
+ *
+ * @example
+ * WIDGET_TYPES.quantize; // ["histogram"]
+ */
 export const WIDGET_TYPES = {
   table: ["table"], line: ["series"], bar: ["histogram"], quantize: ["histogram"], log: ["lines"], text: ["text", "lines"],
 } as const satisfies Record<string, readonly SamplerKind[]>;
@@ -56,7 +67,12 @@ export interface Layout {
   file: string;
 }
 
-/** A mistake in a layout file; the message is one line naming the file and the key. */
+/**
+ * A mistake in a layout file; the message is one line naming the file and the key.
+ *
+ * @example
+ * throw new LayoutError("dashboards/top.json: widgets[2].sampler: unknown sampler 'iopz'");
+ */
 export class LayoutError extends Error {
   constructor(message: string) {
     super(message);
@@ -64,7 +80,12 @@ export class LayoutError extends Error {
   }
 }
 
-/** The dashboards/ folder shipped with the package. */
+/**
+ * The dashboards/ folder shipped with the package.
+ *
+ * @example
+ * loadLayouts(DASHBOARD_DIR).keys(); // latency, session, top
+ */
 export const DASHBOARD_DIR = fileURLToPath(new URL("../../../dashboards/", import.meta.url));
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

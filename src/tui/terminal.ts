@@ -11,7 +11,12 @@
 import type { Readable, Writable } from "node:stream";
 import blessed from "blessed";
 
-/** One line saying why iscsitop cannot draw here, or undefined when it can. */
+/**
+ * One line saying why iscsitop cannot draw here, or undefined when it can.
+ *
+ * @example
+ * terminalProblem(process.stdout, layout); // undefined, or "stdout is not a terminal: ..."
+ */
 export function terminalProblem(out: { isTTY?: boolean; columns?: number; rows?: number }, need: { name: string; minCols: number; minRows: number }, term = process.env.TERM): string | undefined {
   const alt = "for the counters as text, use iscsistat";
   if (!out.isTTY) return `stdout is not a terminal: iscsitop draws a full-screen dashboard; ${alt}`;

@@ -8,7 +8,12 @@ import type { WidgetSpec } from "../layout.js";
 import { escapeTags, renderSparklines } from "./render.js";
 import { boxOptions, expectKind, inner, type Panel, type Place } from "./types.js";
 
-/** Rows a line chart needs to show a shape (its axes take four). */
+/**
+ * Rows a line chart needs to show a shape (its axes take four).
+ *
+ * @example
+ * place.height < CHART_MIN_ROWS; // true at 80x24: sparklines
+ */
 export const CHART_MIN_ROWS = 10;
 
 /**

@@ -6,7 +6,12 @@
  */
 import type { HistogramOut, SeriesOut, TableColumn, TableOut } from "../samplers/types.js";
 
-/** Escape text for a box with tags on. */
+/**
+ * Escape text for a box with tags on.
+ *
+ * @example
+ * escapeTags("{bold}"); // "{open}bold{close}"
+ */
 export function escapeTags(s: string): string {
   return s.replace(/[{}]/g, (c) => (c === "{" ? "{open}" : "{close}"));
 }

@@ -24,13 +24,23 @@ export interface Panel {
   visibleColumns?(): TableColumn[];
 }
 
-/** Inner size of a box: the place minus its border. */
+/**
+ * Inner size of a box: the place minus its border.
+ *
+ * @example
+ * inner({ top: 0, left: 0, width: 40, height: 10 }, true); // { width: 38, height: 8 }
+ */
 export function inner(p: Place, border: boolean): { width: number; height: number } {
   const b = border ? 2 : 0;
   return { width: Math.max(0, p.width - b), height: Math.max(0, p.height - b) };
 }
 
-/** Options of a plain box at a place, with the widget's border and label. */
+/**
+ * Options of a plain box at a place, with the widget's border and label.
+ *
+ * @example
+ * blessed.box({ ...boxOptions(spec, place), parent: screen });
+ */
 export function boxOptions(spec: WidgetSpec, p: Place): Widgets.BoxOptions {
   return {
     top: p.top, left: p.left, width: p.width, height: p.height, tags: true, wrap: false,
@@ -39,7 +49,12 @@ export function boxOptions(spec: WidgetSpec, p: Place): Widgets.BoxOptions {
   };
 }
 
-/** The kind check every panel makes: a layout was validated, so a mismatch is a bug. */
+/**
+ * The kind check every panel makes: a layout was validated, so a mismatch is a bug.
+ *
+ * @example
+ * const t = expectKind(out, ["table"], spec); // a TableOut, or a TypeError
+ */
 export function expectKind<K extends SamplerOutput["kind"]>(out: SamplerOutput, kinds: readonly K[], spec: WidgetSpec): Extract<SamplerOutput, { kind: K }> {
   if (!(kinds as readonly string[]).includes(out.kind)) {
     throw new TypeError(`widget '${spec.id}' (${spec.type}) got ${out.kind} from sampler '${spec.sampler}'`);

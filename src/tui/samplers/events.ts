@@ -39,12 +39,24 @@ export function formatEvent(e: FeedEvent): string {
   return `${head} conn ${e.cid ?? "?"} lost, ${e.reason}: ${detailOf(e)}${ctx ? `; ${ctx}` : ""}`;
 }
 
+/**
+ * The `events` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * events.sample({ history, view, params: {} }).kind; // "lines"
+ */
 export const events: SamplerDef<LinesOut> = {
   kind: "lines",
   doc: "the latest state transitions, disconnects with their reasons and context, logins, reconnect attempts and anomalies, all sessions",
   sample: ({ history }) => ({ kind: "lines", lines: history.events.last(200).map(formatEvent) }),
 };
 
+/**
+ * The `session-timeline` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * sessionTimeline.sample({ history, view, params: {} }).kind; // "lines"
+ */
 export const sessionTimeline: SamplerDef<LinesOut> = {
   kind: "lines",
   doc: "the selected session's state timeline: session and connection transitions with RFC labels, disconnects, logins, reconnects",
@@ -78,6 +90,12 @@ function explain(e: FeedEvent, now: bigint, after: FeedEvent[]): string[] {
   return lines;
 }
 
+/**
+ * The `session-disconnect` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * sessionDisconnect.sample({ history, view, params: {} }).kind; // "text"
+ */
 export const sessionDisconnect: SamplerDef<TextOut> = {
   kind: "text",
   doc: "the selected session's last disconnect explained: reason in plain words, commands in flight, time since the last receive, NOP round trip, what followed",

@@ -10,6 +10,12 @@ import { sessionConnections, sessionLuns, sessionParams, sessionSummary } from "
 import { sessions, totals } from "./sessions.js";
 import type { SamplerDef } from "./types.js";
 
+/**
+ * Every sampler a layout may name, by name.
+ *
+ * @example
+ * SAMPLERS.sessions.sample({ history, view, params: {} }).rows.length;
+ */
 export const SAMPLERS: Readonly<Record<string, SamplerDef>> = {
   totals,
   sessions,

@@ -44,6 +44,12 @@ function title(op: Op, seconds: number, who: string): string {
   return `${op === "all" ? "reads and writes" : `${op}s`}${who}, last ${seconds} s`;
 }
 
+/**
+ * The `latency-histogram` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * latencyHistogram.sample({ history, view, params: {} }).kind; // "histogram"
+ */
 export const latencyHistogram: SamplerDef<HistogramOut> = {
   kind: "histogram", params: PARAMS,
   doc: "latency of the commands completed in the last `window` seconds (default 10), all sessions, `op` read, write or all",
@@ -54,6 +60,12 @@ export const latencyHistogram: SamplerDef<HistogramOut> = {
   },
 };
 
+/**
+ * The `session-latency` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * sessionLatency.sample({ history, view, params: {} }).kind; // "histogram"
+ */
 export const sessionLatency: SamplerDef<HistogramOut> = {
   kind: "histogram", params: PARAMS,
   doc: "latency of the selected session's commands completed in the last `window` seconds (default 10)",
@@ -87,6 +99,12 @@ const latCols = (op: "read" | "write", prio: number): TableSpec<LatencyRow>["col
   ];
 };
 
+/**
+ * The latency table: columns, sort values, filter text.
+ *
+ * @example
+ * buildTable(LATENCY_TABLE, rows, view).columns.map((c) => c.name); // ["SID", "TARGET", "r/s", ...]
+ */
 export const LATENCY_TABLE: TableSpec<LatencyRow> = {
   name: "latency-table",
   defaultSort: { column: "SID", desc: false },
@@ -113,6 +131,12 @@ function latencyRows(h: History, seconds: number): LatencyRow[] {
   });
 }
 
+/**
+ * The `latency-table` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * latencyTable.sample({ history, view, params: {} }).kind; // "table"
+ */
 export const latencyTable: SamplerDef<TableOut> = {
   kind: "table", params: { window: "number" },
   doc: "per session: reads and writes per second, avg, p50, p90 and p99 latency over the last `window` seconds (default 10)",

@@ -10,13 +10,23 @@ import type { SamplerDef, SamplerInput, SamplerParams, SeriesOut } from "./types
 
 const WINDOW = { window: "number" } as const;
 
-/** The window param in seconds (default 120). */
+/**
+ * The window param in seconds (default 120).
+ *
+ * @example
+ * windowS({ window: 300 }); // 300
+ */
 export function windowS(params: SamplerParams, def = 120): number {
   const w = params.window;
   return typeof w === "number" && w > 0 ? w : def;
 }
 
-/** Points of the last `seconds` before the newest one. */
+/**
+ * Points of the last `seconds` before the newest one.
+ *
+ * @example
+ * lastSeconds(history.totals.toArray(), 60).length; // 60 at 1 Hz
+ */
 export function lastSeconds(points: readonly RatePoint[], seconds: number): RatePoint[] {
   const newest = points.at(-1);
   if (!newest) return [];
@@ -51,30 +61,60 @@ function sessionPoints({ history, view, params }: SamplerInput): RatePoint[] {
   return lastSeconds(ring?.toArray() ?? [], windowS(params));
 }
 
+/**
+ * The `iops` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * iops.sample({ history, view, params: {} }).kind; // "series"
+ */
 export const iops: SamplerDef<SeriesOut> = {
   kind: "series", params: WINDOW,
   doc: "reads and writes per second of all sessions over the last `window` seconds",
   sample: (input) => series(allPoints(input), "IOPS", IOPS_LINES),
 };
 
+/**
+ * The `throughput` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * throughput.sample({ history, view, params: {} }).kind; // "series"
+ */
 export const throughput: SamplerDef<SeriesOut> = {
   kind: "series", params: WINDOW,
   doc: "MB/s read and written by all sessions over the last `window` seconds",
   sample: (input) => series(allPoints(input), "MB/s", MBPS_LINES),
 };
 
+/**
+ * The `session-iops` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * sessionIops.sample({ history, view, params: {} }).kind; // "series"
+ */
 export const sessionIops: SamplerDef<SeriesOut> = {
   kind: "series", params: WINDOW,
   doc: "reads and writes per second of the selected session over the last `window` seconds",
   sample: (input) => series(sessionPoints(input), "IOPS", IOPS_LINES),
 };
 
+/**
+ * The `session-throughput` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * sessionThroughput.sample({ history, view, params: {} }).kind; // "series"
+ */
 export const sessionThroughput: SamplerDef<SeriesOut> = {
   kind: "series", params: WINDOW,
   doc: "MB/s read and written by the selected session over the last `window` seconds",
   sample: (input) => series(sessionPoints(input), "MB/s", MBPS_LINES),
 };
 
+/**
+ * The `latency-trend` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * latencyTrend.sample({ history, view, params: {} }).kind; // "series"
+ */
 export const latencyTrend: SamplerDef<SeriesOut> = {
   kind: "series", params: WINDOW,
   doc: "average and p99 latency (ms) of the commands completed in each tick, all sessions, over the last `window` seconds",

@@ -13,6 +13,12 @@ export interface ReasonText {
   openIscsi?: string;
 }
 
+/**
+ * Every reason of the closed list, in words.
+ *
+ * @example
+ * REASONS["target-closed"].openIscsi; // "1020 ISCSI_ERR_TCP_CONN_CLOSE"
+ */
 export const REASONS: Record<DisconnectReason, ReasonText> = {
   "user-logout": { what: "we logged out", hint: "an orderly end asked for on this side" },
   "target-logout-request": { what: "the target asked us to log out (Async Message 1)", hint: "target maintenance or a portal going away; the session logs in again" },

@@ -21,6 +21,12 @@ function serialDiff(a: number, b: number): number {
   return (b - a) >>> 0;
 }
 
+/**
+ * The `session-summary` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * sessionSummary.sample({ history, view, params: {} }).kind; // "text"
+ */
 export const sessionSummary: SamplerDef<TextOut> = {
   kind: "text",
   doc: "the selected session: target, state, uptime, ISID/TSIH, CmdSN window and queues, rates and latency, counters",
@@ -54,6 +60,12 @@ interface ConnRow {
 
 const KIB = (x: number) => fmtRate(x / 1024);
 
+/**
+ * The connections table of the session screen.
+ *
+ * @example
+ * CONNECTIONS_TABLE.columns.map((c) => c.name); // ["CID", "STATE", "LOCAL", "REMOTE", ...]
+ */
 export const CONNECTIONS_TABLE: TableSpec<ConnRow> = {
   name: "session-connections",
   defaultSort: { column: "CID", desc: true },
@@ -75,6 +87,12 @@ export const CONNECTIONS_TABLE: TableSpec<ConnRow> = {
   ],
 };
 
+/**
+ * The `session-connections` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * sessionConnections.sample({ history, view, params: {} }).kind; // "table"
+ */
 export const sessionConnections: SamplerDef<TableOut> = {
   kind: "table",
   doc: "the selected session's connections: state, addresses, bytes and PDUs per second, last NOP round trip, digest errors, timeouts, anomalies",
@@ -95,6 +113,12 @@ interface LunRow {
 
 const p99 = (d: IoDerived) => histPercentile(mergeHist([d.read, d.write]), 99);
 
+/**
+ * The LUN table of the session screen.
+ *
+ * @example
+ * LUNS_TABLE.columns.map((c) => c.name); // ["LUN", "r/s", "w/s", ...]
+ */
 export const LUNS_TABLE: TableSpec<LunRow> = {
   name: "session-luns",
   defaultSort: { column: "LUN", desc: false },
@@ -115,6 +139,12 @@ export const LUNS_TABLE: TableSpec<LunRow> = {
   ],
 };
 
+/**
+ * The `session-luns` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * sessionLuns.sample({ history, view, params: {} }).kind; // "table"
+ */
 export const sessionLuns: SamplerDef<TableOut> = {
   kind: "table",
   doc: "the selected session's LUNs: r/s, w/s, MB/s, read and write latency, active queue, asvc_t, %b",
@@ -132,6 +162,12 @@ function paramsOf(k: Kstat | undefined): Record<string, string> | undefined {
 
 const STATUS = ["status_good", "status_check_condition", "status_busy", "status_task_set_full", "status_reservation_conflict", "status_other"];
 
+/**
+ * The `session-params` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * sessionParams.sample({ history, view, params: {} }).kind; // "text"
+ */
 export const sessionParams: SamplerDef<TextOut> = {
   kind: "text",
   doc: "what the selected session negotiated (when the kstat carries it) and its command outcomes: SCSI status counts, timeouts, aborts",

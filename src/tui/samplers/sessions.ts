@@ -12,7 +12,12 @@ import type { SamplerDef, TableOut, TextOut } from "./types.js";
 
 const fixed = (x: number) => x.toFixed(1);
 
-/** The sessions table: columns, sort values, filter text. */
+/**
+ * The sessions table: columns, sort values, filter text.
+ *
+ * @example
+ * buildTable(SESSIONS_TABLE, facts, view).rows[0].cells;
+ */
 export const SESSIONS_TABLE: TableSpec<SessionFacts> = {
   name: "sessions",
   defaultSort: { column: "SID", desc: false },
@@ -54,6 +59,12 @@ function visibleFacts(h: History): SessionFacts[] {
   return h.visibleOids().map((oid) => sessionFacts(h, oid)).filter((f): f is SessionFacts => f !== undefined);
 }
 
+/**
+ * The `sessions` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * sessions.sample({ history, view, params: {} }).kind; // "table"
+ */
 export const sessions: SamplerDef<TableOut> = {
   kind: "table",
   doc: "one row per session like top's process list: target, portal, state, connections, r/s, w/s, MB/s, avg and p99 latency, wait and active queues, errors, reconnects, uptime",
@@ -76,6 +87,12 @@ function sourceLine(h: History, view: ViewState): string {
   return `iscsitop  ${src.kind}: ${src.source}  ${when}  ${pace}`;
 }
 
+/**
+ * The `totals` sampler (what it shows is its `doc`).
+ *
+ * @example
+ * totals.sample({ history, view, params: {} }).kind; // "text"
+ */
 export const totals: SamplerDef<TextOut> = {
   kind: "text",
   doc: "header: source and time, sessions by state, total IOPS and MB/s, errors, disconnects, reconnects, then the answer to the last key",
