@@ -7,7 +7,7 @@ import type { FeedEvent } from "../feed.js";
 import { num, str } from "../derive.js";
 import { fmtAge, fmtClock, fmtNs, secondsBetween } from "./format.js";
 import { reasonText } from "./reasons.js";
-import { sessionFacts } from "./facts.js";
+import { disconnectsByReason, sessionFacts } from "./facts.js";
 import { selectedSession } from "./sessions.js";
 import type { LinesOut, SamplerDef, TextOut } from "./types.js";
 
@@ -67,13 +67,6 @@ export const sessionTimeline: SamplerDef<LinesOut> = {
   },
 };
 
-/** Disconnects by reason from the session kstat's disconnect_<reason> counters. */
-function byReason(data: Record<string, unknown>): string {
-  const parts = Object.entries(data).filter(([k, v]) => k.startsWith("disconnect_") && typeof v === "number" && v > 0)
-    .map(([k, v]) => `${k.slice("disconnect_".length).replace(/_/g, "-")} ${v}`);
-  return parts.join(", ");
-}
-
 function explain(e: FeedEvent, now: bigint, after: FeedEvent[]): string[] {
   const r = reasonText(e.reason ?? "");
   const lines = [
@@ -104,7 +97,7 @@ export const sessionDisconnect: SamplerDef<TextOut> = {
     const f = oid === undefined ? undefined : sessionFacts(history, oid);
     if (oid === undefined || !f || !history.cur) return { kind: "text", lines: ["No session selected."] };
     const data = f.sess?.data ?? {};
-    const counts = byReason(data);
+    const counts = disconnectsByReason([data]);
     const all = counts ? [`All disconnects (${num(data.disconnects)}): ${counts}`] : [];
     const e = history.lastDisconnect.get(oid);
     if (e) {

@@ -4,7 +4,7 @@
  * table, the session screen and the latency table.
  */
 import type { IoRates } from "../../stat/iostat.js";
-import type { Kstat } from "../../stat/kstat.js";
+import type { Kstat, KstatValue } from "../../stat/kstat.js";
 import { IDLE_IO, num, str, type SessionDerived, type SessionKstats } from "../derive.js";
 import { EMPTY_HIST, mergeHist, type HistDelta } from "../hist-delta.js";
 import type { History } from "../history.js";
@@ -58,9 +58,38 @@ export function sessionFacts(h: History, oid: number): SessionFacts | undefined 
   };
 }
 
+/**
+ * The target a session is shown by: its IQN, or "(discovery)" for a discovery session.
+ *
+ * @example
+ * targetLabel(sessionFacts(history, 1)!); // "(discovery)"
+ */
+export function targetLabel(f: Pick<SessionFacts, "target" | "type">): string {
+  return f.target || `(${f.type.toLowerCase()})`;
+}
+
 /** The remote address of the newest connection that is not FREE (else of the newest one). */
 function portalOf(k: SessionKstats): string {
   const conns = [...k.conns.values()].sort((a, b) => b.crtime - a.crtime);
   const live = conns.find((c) => c.data.state !== "FREE") ?? conns[0];
   return live ? str(live.data.remote) : "";
+}
+
+/**
+ * Disconnects by reason, most first, summed over session kstats' disconnect_<reason>
+ * counters: "target-closed 2, nop-timeout 1" ("" when none).
+ *
+ * @example
+ * disconnectsByReason([{ disconnect_target_closed: 2 }, { disconnect_nop_timeout: 1 }]); // "target-closed 2, nop-timeout 1"
+ */
+export function disconnectsByReason(data: Iterable<Readonly<Record<string, KstatValue>>>): string {
+  const n = new Map<string, number>();
+  for (const d of data) {
+    for (const [k, v] of Object.entries(d)) {
+      if (!k.startsWith("disconnect_") || typeof v !== "number" || v <= 0) continue;
+      const reason = k.slice("disconnect_".length).replace(/_/g, "-");
+      n.set(reason, (n.get(reason) ?? 0) + v);
+    }
+  }
+  return [...n].sort((a, b) => b[1] - a[1]).map(([r, c]) => `${r} ${c}`).join(", ");
 }

@@ -5,7 +5,7 @@
  */
 import { EMPTY_HIST, histMean, histPercentile, mergeHist, type HistDelta } from "../hist-delta.js";
 import type { History, RatePoint } from "../history.js";
-import { sessionFacts } from "./facts.js";
+import { sessionFacts, targetLabel } from "./facts.js";
 import { fmtNs, fmtRate } from "./format.js";
 import { lastSeconds, windowS } from "./rates.js";
 import { selectedSession } from "./sessions.js";
@@ -124,7 +124,7 @@ function latencyRows(h: History, seconds: number): LatencyRow[] {
     const points = lastSeconds(h.series.get(oid)?.toArray() ?? [], seconds);
     const span = points.reduce((a, p) => a + p.dt, 0);
     return {
-      oid, target: sessionFacts(h, oid)?.target ?? "", seconds: span > 0 ? span : seconds,
+      oid, target: targetLabel(sessionFacts(h, oid) ?? { target: "", type: "Normal" }), seconds: span > 0 ? span : seconds,
       read: points.length ? mergeHist(points.map((p) => p.read)) : EMPTY_HIST,
       write: points.length ? mergeHist(points.map((p) => p.write)) : EMPTY_HIST,
     };

@@ -5,7 +5,7 @@
 import type { Kstat } from "../../stat/kstat.js";
 import { num, str, type IoDerived } from "../derive.js";
 import { histMean, histPercentile, mergeHist } from "../hist-delta.js";
-import { sessionFacts, type SessionFacts } from "./facts.js";
+import { sessionFacts, targetLabel, type SessionFacts } from "./facts.js";
 import { fmtAge, fmtMBps, fmtNs, fmtRate } from "./format.js";
 import { orderedSessions, selectedSession } from "./sessions.js";
 import { buildTable, type TableSpec } from "./sort.js";
@@ -40,7 +40,7 @@ export const sessionSummary: SamplerDef<TextOut> = {
     return {
       kind: "text",
       lines: [
-        `Session ${f.oid} (${order.indexOf(f.oid) + 1} of ${order.length}): ${f.target || `(${f.type})`}  ${f.state}  up ${fmtAge(f.uptimeS)}   j/k other session, esc back`,
+        `Session ${f.oid} (${order.indexOf(f.oid) + 1} of ${order.length}): ${targetLabel(f)}  ${f.state}  up ${fmtAge(f.uptimeS)}   j/k other session, esc back`,
         `ISID ${str(d.isid)}  TSIH ${num(d.tsih)}  portal ${f.portal || "-"}  connections ${f.conns} logged in, ${num(d.cntr_conn)} ever  logins ${num(d.logins)}  failed logins ${num(d.login_failures)}`,
         `CmdSN ${num(d.cmd_sn)}  ExpCmdSN ${expSN}  MaxCmdSN ${maxSN}  window ${serialDiff(expSN, (maxSN + 1) >>> 0)}  closed ${num(d.window_closed)} times  pending ${num(d.cntr_pkt_pending)}  active ${num(d.cntr_qactive)}`,
         `r/s ${fmtRate(f.io.rps)} w/s ${fmtRate(f.io.wps)}  MB/s r ${fmtMBps(f.io.krps)} w ${fmtMBps(f.io.kwps)}  avg ${fmtNs(histMean(f.lat))} p99 ${fmtNs(histPercentile(f.lat, 99))}  asvc_t ${f.io.asvcT.toFixed(1)}ms %b ${f.io.pctB.toFixed(0)}  errors ${f.errors}  disconnects ${f.disconnects}  reconnects ${f.reconnects}`,

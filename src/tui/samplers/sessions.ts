@@ -2,9 +2,10 @@
  * `sessions`: the process list of iscsitop, one row per session, sortable by any column and
  * filtered by the `/` text. `totals`: the header above it.
  */
+import { num } from "../derive.js";
 import type { History } from "../history.js";
 import type { ViewState } from "../view.js";
-import { sessionFacts, type SessionFacts } from "./facts.js";
+import { disconnectsByReason, sessionFacts, targetLabel, type SessionFacts } from "./facts.js";
 import { fmtAge, fmtClock, fmtMBps, fmtNs, fmtRate } from "./format.js";
 import { EMPTY_HIST, histMean, histPercentile, mergeHist } from "../hist-delta.js";
 import { buildTable, type TableSpec } from "./sort.js";
@@ -27,7 +28,7 @@ export const SESSIONS_TABLE: TableSpec<SessionFacts> = {
   empty: "no sessions yet",
   columns: [
     { name: "SID", align: "right", width: 3, priority: 0, text: (f) => String(f.oid), value: (f) => f.oid },
-    { name: "TARGET", align: "left", width: 10, priority: 0, flex: true, text: (f) => f.target || `(${f.type.toLowerCase()})` },
+    { name: "TARGET", align: "left", width: 10, priority: 0, flex: true, text: targetLabel },
     { name: "PORTAL", align: "left", width: 15, priority: 3, text: (f) => f.portal || "-" },
     { name: "STATE", align: "left", width: 9, priority: 0, text: (f) => f.state },
     { name: "CN", align: "right", width: 2, priority: 4, text: (f) => String(f.conns), value: (f) => f.conns },
@@ -114,6 +115,9 @@ export const totals: SamplerDef<TextOut> = {
         `Sessions ${byState(facts)}  Conns ${conns}  Errors ${sum((f) => f.errors)}  Disconnects ${sum((f) => f.disconnects)}  Reconnects ${sum((f) => f.reconnects)}`,
         `${rate}  Latency avg ${fmtNs(histMean(lat))} p99 ${fmtNs(histPercentile(lat, 99))}`,
         hint,
+        // Below: only when the header has the room (a tall terminal).
+        `Disconnects by reason: ${disconnectsByReason(facts.map((f) => f.sess?.data ?? {})) || "none"}`,
+        `Queues: ${sum((f) => num(f.sess?.data.cntr_pkt_pending))} pending, ${sum((f) => num(f.sess?.data.cntr_qactive))} active now; iostat wait ${sum((f) => f.io.wait).toFixed(1)}, actv ${sum((f) => f.io.actv).toFixed(1)}; CmdSN window closed ${sum((f) => num(f.sess?.data.window_closed))} times`,
       ],
     };
   },

@@ -96,6 +96,8 @@ test("totals: sessions by state, summed rates and counters, latency, then the la
   assert.equal(out.lines[1], "Sessions 2 LOGGED_IN, 1 FAILED  Conns 2  Errors 4  Disconnects 0  Reconnects 2");
   assert.equal(out.lines[2], "IOPS 160 (r 110 w 50)  MB/s 0.59 (r 0.39 w 0.20)  Latency avg 1.6ms p99 8.4ms");
   assert.equal(out.lines[3], "sorted by r/s, descending");
+  assert.equal(out.lines[4], "Disconnects by reason: none");
+  assert.match(out.lines[5], /^Queues: 0 pending, 0 active now; iostat wait 0\.0, actv 0\.5; CmdSN window closed 0 times$/);
   const idle = totals.sample(input(twoTicks(), { paused: true, filter: "beta" }));
   assert.match(idle.lines[0], /PAUSED/);
   assert.match(idle.lines[3], /filter 'beta'/);
