@@ -138,7 +138,7 @@ export class Dashboard {
     const rows = this.screen.rows;
     const l = this.layout;
     if (cols < l.minCols || rows < l.minRows) {
-      this.overlays.tooSmall(`The terminal is ${cols}x${rows}; '${l.name}' needs ${l.minCols}x${l.minRows}. Enlarge it, or use iscsistat.`);
+      this.overlays.tooSmall(`${cols}x${rows} is too small for '${l.name}' (${l.minCols}x${l.minRows}): enlarge the terminal, or use iscsistat.`);
     } else {
       this.overlays.tooSmall(undefined);
       this.panels = l.widgets.map((w) => createPanel(this.screen, w, placeOf(w, cols, rows)));

@@ -59,7 +59,7 @@ export class Overlays {
   tooSmall(message: string | undefined): void {
     this.small?.destroy();
     this.small = message === undefined ? undefined : blessed.box({
-      parent: this.screen, top: "center", left: "center", width: "90%", height: 3, border: { type: "line" }, content: message,
+      parent: this.screen, top: "center", left: "center", width: "90%", height: 4, border: { type: "line" }, content: message,
     });
   }
 }
