@@ -3,7 +3,7 @@
  * a capture): the iostat -xn view, kstat -p lines, the selection of kstats by module,
  * instance, name and statistic (globs or /regex/), and time stamps.
  */
-import { ioData, ioRates, type IoRates } from "../stat/iostat.js";
+import { ioRates, type IoRates } from "../stat/iostat.js";
 import type { Kstat } from "../stat/kstat.js";
 
 /** kstat(1M)'s -m -i -n -s: each a glob (`*`, `?`) or a /regular expression/. */
@@ -62,10 +62,7 @@ export function iostatRows(prev: Kstat[] | undefined, cur: Kstat[]): IostatRow[]
       ?? cur.find((k) => k.class === "iscsi_conn" && k.instance === sid);
     const target = String(sess.data.target_name) || "(discovery)";
     const common = { sid, errors: Number(sess.data.errors ?? 0), reconnects: Number(sess.data.reconnects ?? 0), state: String(sess.data.state) };
-    const rate = (k: Kstat) => {
-      const p = before.get(k.name);
-      return ioRates(p ? ioData(p.data) : undefined, ioData(k.data), p ? k.snaptime - p.snaptime : k.snaptime - k.crtime);
-    };
+    const rate = (k: Kstat) => ioRates(before.get(k.name), k);
     const io = cur.find((k) => k.name === `iscsi_sess_io_${sid}`);
     if (io) rows.push({ ...rate(io), ...common, lun: undefined, device: `${target} (${conn?.data.remote ?? "?"}) s${sid}` });
     for (const l of cur.filter((k) => k.class === "iscsi_lun_io" && k.instance === sid).sort((a, b) => Number(a.data.lun) - Number(b.data.lun))) {

@@ -1,6 +1,7 @@
 /**
  * The real peers iscsiscope runs (DESIGN.md §9): tgtd and tgtadm (Debian `tgt`), tshark,
- * tcpdump, libiscsi's tools (`libiscsi-bin`). Finds what is missing and, as root, installs
+ * tcpdump, libiscsi's tools (`libiscsi-bin`), and tmux and GNU screen (the terminals
+ * iscsitop's tests and bench draw in). Finds what is missing and, as root, installs
  * it with apt-get; otherwise says, in one line, what to run.
  */
 import { spawnSync } from "node:child_process";
@@ -24,6 +25,7 @@ export const PEERS: Readonly<Record<string, string>> = {
   sqlite3: "sqlite3",
   prometheus: "prometheus",
   tmux: "tmux",
+  screen: "screen",
 };
 
 /** The tools among `tools` that are not on PATH. */
