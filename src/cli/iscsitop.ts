@@ -6,9 +6,10 @@
  */
 import { Dashboard } from "../tui/dashboard.js";
 import { DASHBOARD_DIR, LayoutError, loadLayoutFile, loadLayouts, type Layout } from "../tui/layout.js";
-import { checkFeedOptions, openFeed, type FeedOptions } from "../tui/open-feed.js";
+import { checkFeedOptions, openFeed, type FeedOptions } from "./feeds/open-feed.js";
 import { terminalProblem } from "../tui/terminal.js";
 import { intOption, secondsOption, type CommandSpec, type Parsed } from "./args.js";
+import { CAPTURE_OPTIONS, captureOptions } from "./capture-run.js";
 import { exitWith, runCommand } from "./main.js";
 import { UsageError } from "./usage-error.js";
 
@@ -29,6 +30,7 @@ export const ISCSITOP: CommandSpec = {
     db: { type: "string", arg: "FILE", help: "replay a flight recording (SQLite)" },
     pcap: { type: "string", arg: "FILE", help: "replay a capture (pcap, pcapng)" },
     socket: { type: "string", arg: "PATH", help: "the daemon's control socket" },
+    ...CAPTURE_OPTIONS,
     speed: { type: "string", arg: "N", help: "replay speed, 1 = as recorded (default 1)" },
     demo: { type: "boolean", help: "watch this process's own sessions to a private tgtd on loopback" },
     "demo-portal": { type: "string", arg: "HOST:PORT", help: "with --demo: log in to this target instead of a private tgtd" },
@@ -83,8 +85,9 @@ function feedOptions(v: Parsed["values"]): FeedOptions {
   if (demoOnly && !v.demo) throw new UsageError(`--${demoOnly} goes with --demo`);
   const speed = s("speed") === undefined ? undefined : Number(s("speed"));
   if (speed !== undefined && !(speed > 0 && speed <= 1024)) throw new UsageError(`--speed must be a number above 0 and at most 1024, got '${s("speed")}'`);
+  if ((v.port !== undefined || v["no-heuristic"] !== undefined) && !v.pcap) throw new UsageError("--port and --no-heuristic go with --pcap");
   return {
-    db: s("db"), pcap: s("pcap"), socket: s("socket"), speed,
+    db: s("db"), pcap: s("pcap"), socket: s("socket"), speed, capture: v.pcap ? captureOptions(v) : undefined,
     demo: v.demo ? {
       portal: s("demo-portal"), log: s("demo-log"),
       sessions: intOption(v["demo-sessions"], "demo-sessions", 2, 1, 64),
@@ -106,7 +109,7 @@ async function runIscsitop(p: Parsed): Promise<number> {
   }
   const delayS = secondsOption(p.values.delay, "delay", 1);
   if (!(delayS >= 0.1 && delayS <= 3600)) throw new UsageError(`--delay must be from 0.1 to 3600 seconds, got '${p.values.delay}'`);
-  const opts = feedOptions(p.values);
+  const opts = { ...feedOptions(p.values), stepS: delayS };
   checkFeedOptions(opts);
   const problem = terminalProblem(process.stdout, chosen.layouts.get(chosen.initial)!);
   if (problem) throw new UsageError(problem, 1);

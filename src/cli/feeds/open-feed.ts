@@ -1,13 +1,14 @@
 /**
  * The source of a dashboard, from the command line: the daemon's control socket (live, the
  * default), a recording (`--db FILE`), a capture (`--pcap FILE`) or the in-process demo
- * (`--demo`). Every one is a Feed; iscsitop does not care which. Today only the demo is
- * here; the daemon, recording and capture feeds are being written against the same
- * interface and plug in below.
+ * (`--demo`). Every one is a Feed; iscsitop does not care which. Each source is loaded only
+ * when chosen (the demo pulls in the initiator and tgtd, a capture the decoder).
  */
-import { UsageError } from "../cli/usage-error.js";
+import { UsageError } from "../usage-error.js";
 import type { DemoOptions } from "./demo-feed.js";
-import type { Feed } from "./feed.js";
+import type { CaptureOptions } from "../../capture/index.js";
+import { defaultSocketPath } from "../../daemon/socket-path.js";
+import type { Feed } from "../../tui/feed.js";
 
 export interface FeedOptions {
   /** A flight recording (SQLite) to replay. */
@@ -18,6 +19,10 @@ export interface FeedOptions {
   socket?: string;
   /** Replay speed (1 = capture time). */
   speed?: number;
+  /** Seconds of recording or capture a replay advances per tick (the refresh delay). */
+  stepS?: number;
+  /** With `pcap`: the ports and heuristic. */
+  capture?: CaptureOptions;
   /** Run the demo in this process instead. */
   demo?: DemoOptions;
 }
@@ -35,11 +40,11 @@ export function checkFeedOptions(o: FeedOptions): void {
 }
 
 /**
- * Open the feed the options name. Rejects with a UsageError (one line, exit 1) for sources
- * not built yet or options that do not go together.
+ * Open the feed the options name: a CaptureError, RecordError or the daemon's "no daemon"
+ * error is one line for the user, as is a UsageError.
  *
  * @example
- * const feed = await openFeed({ demo: { sessions: 2 } });
+ * const feed = await openFeed({ pcap: "night.pcap", capture: { ports: [3260] }, speed: 10 });
  */
 export async function openFeed(o: FeedOptions): Promise<Feed> {
   checkFeedOptions(o);
@@ -47,7 +52,15 @@ export async function openFeed(o: FeedOptions): Promise<Feed> {
     const { startDemoFeed } = await import("./demo-feed.js");
     return startDemoFeed(o.demo);
   }
-  if (o.db) throw new UsageError(`--db ${o.db}: replaying a recording is not available yet; --demo shows the dashboard on a private target`, 1);
-  if (o.pcap) throw new UsageError(`--pcap ${o.pcap}: replaying a capture is not available yet; --demo shows the dashboard on a private target`, 1);
-  throw new UsageError(`attaching to the iscsiscope daemon${o.socket ? ` at ${o.socket}` : ""} is not available yet; --demo shows the dashboard on a private target`, 1);
+  const pace = { stepS: o.stepS ?? 1, speed: o.speed ?? 1 };
+  if (o.db) {
+    const { openRecordingFeed } = await import("./recording-feed.js");
+    return openRecordingFeed(o.db, pace);
+  }
+  if (o.pcap) {
+    const { openCaptureFeed } = await import("./capture-feed.js");
+    return openCaptureFeed(o.pcap, o.capture ?? {}, pace);
+  }
+  const { DaemonFeed } = await import("./daemon-feed.js");
+  return DaemonFeed.open(o.socket ?? defaultSocketPath());
 }

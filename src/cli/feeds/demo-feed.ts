@@ -9,16 +9,16 @@
  */
 import { appendFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { TaskError } from "../errors.js";
-import { systemClock } from "../initiator/clock.js";
-import { Initiator } from "../initiator/initiator.js";
-import type { ScsiSession } from "../initiator/scsi-session.js";
-import { ProbeBus } from "../probe/bus.js";
-import { ensureTools } from "../cli/peers/install.js";
-import { startTgtd, type Tgtd } from "../cli/peers/tgtd.js";
-import { UsageError } from "../cli/usage-error.js";
-import type { Feed, FeedTick } from "./feed.js";
-import { InProcessFeed } from "./in-process-feed.js";
+import { TaskError } from "../../errors.js";
+import { systemClock } from "../../initiator/clock.js";
+import { Initiator } from "../../initiator/initiator.js";
+import type { ScsiSession } from "../../initiator/scsi-session.js";
+import { ProbeBus } from "../../probe/bus.js";
+import { ensureTools } from "../peers/install.js";
+import { startTgtd, type Tgtd } from "../peers/tgtd.js";
+import { UsageError } from "../usage-error.js";
+import type { Feed, FeedTick } from "../../tui/feed.js";
+import { InProcessFeed } from "../../tui/in-process-feed.js";
 
 export interface DemoOptions {
   /** A target portal ("host:port") to use instead of a private tgtd. */
