@@ -124,7 +124,9 @@ export class Dashboard {
     const r = this.feed.replay;
     this.view.source = { kind: this.feed.kind, source: this.feed.source, ...(r ? { replay: { speed: r.speed, paused: r.paused, position: r.position, start: r.start, end: r.end } } : {}) };
     if (r) this.view.paused = r.paused;
-    this.update(false);
+    // A replay's ticks are paced by the feed (a step, a seek, the partial last step): every
+    // panel takes each one. Live ticks honour each widget's refresh.
+    this.update(r !== undefined);
     this.requestRender();
   }
 

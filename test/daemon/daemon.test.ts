@@ -15,7 +15,8 @@ import Database from "better-sqlite3";
 import { freePort } from "../../src/cli/peers/ports.js";
 import { killAndWait, reapOnExit } from "../../src/cli/peers/reaper.js";
 import { startTgtd, type Tgtd } from "../helpers/tgtd.js";
-import { BINS, coverageEnv, runBin } from "../helpers/cli.js";
+import { BINS, runBin } from "../helpers/cli.js";
+import { startDaemon, until } from "../helpers/daemon.js";
 
 const BIN = BINS.iscsiscope;
 const STAT = BINS.iscsistat;
@@ -23,28 +24,6 @@ const IQN = "iqn.2026-11.io.iscsiscope.test:daemon";
 const IQN2 = "iqn.2026-11.io.iscsiscope.test:daemon-two";
 let tgtd: Tgtd;
 let dir: string;
-
-/** A daemon child process; resolves once it said it is listening. */
-async function startDaemon(args: string[]): Promise<{ proc: ChildProcess; log: () => string }> {
-  const proc = spawn(process.execPath, [BIN, "daemon", ...args], { env: { ...process.env, ...coverageEnv() }, stdio: ["ignore", "ignore", "pipe"] });
-  reapOnExit(proc);
-  let log = "";
-  proc.stderr!.on("data", (d: Buffer) => { log += d.toString(); });
-  const deadline = Date.now() + 15_000;
-  while (!/listening on/.test(log)) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`the daemon did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { proc, log: () => log };
-}
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function config(name: string, extra = ""): { file: string; socket: string; record: string } {
   const socket = join(dir, `${name}.sock`);
