@@ -1,160 +1,166 @@
 /**
- * `iscsiscope demo`: the whole tool on one machine with nothing configured. It starts a
- * private tgtd on loopback (installing Debian's tgt when absent and we are root), discovers
- * and logs in, runs a mixed workload during which tgtd drops the connection (so the
- * recovery shows), logs out, and prints what the probes saw: the state transitions with
- * their RFC labels, the disconnect and its reason, the negotiated keys, the counters, the
- * latency.
+ * `iscsiscope demo` (README's main command): the whole tool on one machine with nothing
+ * configured. A private tgtd on loopback (installed with apt-get when absent and we are
+ * root) with two targets; the daemon, in this process, holding a session to each, recording
+ * them and serving its control socket; a mixed, paced workload on both sessions; tgtd
+ * dropping a connection now and then so the disconnect, its reason and the recovery show;
+ * and iscsitop attached to the daemon's socket, as it would be from another terminal. With
+ * no terminal (or --no-top) it prints iscsistat reports and the events instead. At the end,
+ * the report of the recording.
  */
-import type { ProbeBus } from "../probe/bus.js";
-import type { DisconnectArgs, LoginResultArgs, SessionRecoveryArgs, StateChangeArgs } from "../probe/catalog.js";
-import type { ConnRef, SessionRef } from "../probe/types.js";
-import type { SessionParams } from "../login/params.js";
-import { probeArgsJson } from "../probe/json.js";
-import { IscsiStats } from "../stat/collector.js";
-import { Log2Histogram } from "../stat/histogram.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Daemon } from "../daemon/server.js";
+import type { DaemonConfig } from "../daemon/config.js";
+import { openRecording } from "../record/reader.js";
+import { report } from "../record/queries.js";
+import type { Kstat } from "../stat/kstat.js";
+import { Dashboard } from "../tui/dashboard.js";
+import { DASHBOARD_DIR, loadLayouts } from "../tui/layout.js";
+import { terminalProblem } from "../tui/terminal.js";
+import type { FeedEvent } from "../tui/feed.js";
 import { secondsOption, type CommandSpec, type Parsed } from "./args.js";
-import { runWorkload, type WorkloadResult } from "../initiator/workload.js";
-import { formatBenchResult } from "./cmd-bench.js";
-import { commandRig, formatNs, formatTable, printJson } from "./common.js";
-import { formatQuantize } from "./quantize.js";
-import { ensureTools } from "./peers/install.js";
-import { startTgtd, type Tgtd } from "./peers/tgtd.js";
-import { UsageError } from "./usage-error.js";
+import { formatSession } from "./cmd-daemon.js";
+import { formatReport } from "./cmd-report.js";
+import { DaemonFeed } from "./feeds/daemon-feed.js";
+import { dropNowAndThen, privateTarget, runSession, TARGETS, type Counts } from "./feeds/demo-feed.js";
+import { formatIostat, iostatRows, timeStamp } from "./iscsistat-format.js";
+import { openRecorder } from "./recording.js";
+import type { Tgtd } from "./peers/tgtd.js";
 
 export const DEMO: CommandSpec = {
   name: "demo",
-  summary: "start a private tgtd on loopback, run a workload through the initiator, show what the probes saw",
-  usage: "iscsiscope demo [--time S] [--json] [--trace FILE]",
+  summary: "a private tgtd, the daemon holding two sessions under a mixed workload, and iscsitop watching (iscsistat without a terminal)",
+  usage: "iscsiscope demo [--time S] [--record FILE] [--no-top]",
   options: {
-    time: { type: "string", arg: "S", help: "length of the workload (default 8 s)" },
-    json: { type: "boolean", help: "machine-readable output (JSON)" },
-    trace: { type: "string", arg: "FILE", help: "write every probe as NDJSON to FILE" },
+    time: { type: "string", arg: "S", help: "how long to run (default: until q in iscsitop; 15 s without a terminal)" },
+    record: { type: "string", arg: "FILE", help: "keep the daemon's flight recording in FILE (default: a temporary file)" },
+    "no-top": { type: "boolean", help: "iscsistat reports and events instead of iscsitop, even on a terminal" },
   },
   positionals: [],
   required: 0,
   help: `Needs Debian's tgt (tgtd, tgtadm); as root the demo installs it with apt-get.
-Nothing outside a temporary directory is touched; the target listens on 127.0.0.1 only.`,
+Nothing outside a temporary directory is touched; the target listens on 127.0.0.1 only.
+Session 1 reads and writes 16 KiB blocks at 300 I/Os per second, session 2 64 KiB blocks at
+150 (7 reads in 10). tgtd drops session 1's connection after 15 s and then every minute
+(without a terminal: once, 6 s in). Afterwards: iscsiscope report --db FILE with --record.`,
 };
 
-const TARGET = "iqn.2026-11.io.iscsiscope:demo";
-
-/** What the demo listens for on the bus, besides the counters. */
-interface Seen {
-  t0: bigint | undefined;
-  timeline: string[];
-  disconnects: DisconnectArgs[];
-  recoveries: SessionRecoveryArgs[];
-  logins: LoginResultArgs[];
-  latency: { read: Log2Histogram; write: Log2Histogram };
-  probes: number;
-}
-
-function watch(bus: ProbeBus): Seen {
-  const seen: Seen = { t0: undefined, timeline: [], disconnects: [], recoveries: [], logins: [],
-    latency: { read: new Log2Histogram(), write: new Log2Histogram() }, probes: 0 };
-  const rel = (t: bigint) => `+${(Number(t - (seen.t0 ??= t)) / 1e9).toFixed(3)}s`;
-  bus.subscribe("iscsi:::", () => { seen.probes++; });
-  const line = (t: bigint, what: string, move: string, rfc: string, detail: string | undefined) =>
-    seen.timeline.push(`${rel(t).padStart(9)}  ${what.padEnd(12)} ${move.padEnd(28)} ${rfc.padEnd(4)} ${detail ?? ""}`.trimEnd());
-  bus.on("session:state-change", (a: StateChangeArgs<SessionRef, string>) =>
-    line(a.t, `session ${a.ref.oid}`, `${a.from} -> ${a.to}`, a.rfc, a.detail));
-  bus.on("conn:state-change", (a: StateChangeArgs<ConnRef, string>) =>
-    line(a.t, `  conn ${a.ref.session.oid}.${a.ref.cid}`, `${a.from} -> ${a.to}`, a.rfc, a.detail));
-  bus.on("conn:disconnect", (a) => { seen.disconnects.push(a); line(a.t, `  conn ${a.conn.session.oid}.${a.conn.cid}`, `disconnect: ${a.reason}`, "", a.detail); });
-  bus.on("session:recovery", (a) => { seen.recoveries.push(a); line(a.t, `session ${a.session.oid}`, `recovery attempt ${a.attempt}`, "", `in ${a.delayMs} ms`); });
-  bus.on("login:result", (a) => { seen.logins.push(a); });
-  bus.on("task:done", (a) => {
-    if (a.status === undefined) return;
-    const h = a.task.dir === "write" ? seen.latency.write : seen.latency.read;
-    h.add(Number(a.t - a.queuedT));
-  });
-  return seen;
-}
-
-/** tgtd with one target and two LUNs on sparse files in its own temporary directory. */
-async function privateTarget(): Promise<Tgtd> {
-  const { missing, command } = ensureTools(["tgtd", "tgtadm"], { install: true, quiet: true, log: (l) => console.error(`iscsiscope demo: ${l}`) });
-  if (missing.length > 0) throw new UsageError(`the demo needs Debian's tgt (${missing.join(", ")} not found); as root run: ${command}`, 1);
-  const tgtd = await startTgtd();
-  await tgtd.addTarget({ iqn: TARGET, luns: [{ size: "256M" }, { size: "64M" }] });
-  return tgtd;
-}
+/** Per session: I/Os per second and block size. */
+const WORK = [{ rate: 300, bs: 16384 }, { rate: 150, bs: 65536 }];
 
 export async function runDemo(p: Parsed): Promise<number> {
-  const seconds = secondsOption(p.values.time, "time", 8);
+  const v = p.values;
+  const layouts = loadLayouts(DASHBOARD_DIR);
+  const top = layouts.get("top")!;
+  const wantTop = v["no-top"] !== true && process.stdin.isTTY === true;
+  const problem = wantTop ? terminalProblem(process.stdout, top) : "no terminal";
+  const tty = problem === undefined;
+  if (wantTop && problem) console.error(`iscsiscope demo: ${problem}; showing iscsistat reports instead`);
+  const seconds = v.time === undefined ? (tty ? Infinity : 15) : secondsOption(v.time, "time", 15);
+  const dir = mkdtempSync(join(tmpdir(), "iscsiscope-demo-"));
+  const record = typeof v.record === "string" ? v.record : join(dir, "flight.sqlite");
   let tgtd: Tgtd | undefined;
-  const rig = await commandRig(p.values);
-  const stats = new IscsiStats(rig.bus);
-  const seen = watch(rig.bus);
+  let d: Daemon | undefined;
+  const stop = new AbortController();
+  const work: Array<Promise<void>> = [];
   try {
     tgtd = await privateTarget();
-    const portal = `127.0.0.1:${tgtd.port}`;
-    if (!p.values.json) console.log(`iscsiscope demo: a private tgtd on ${portal}, target ${TARGET}, LUN 1 (256 MiB) and LUN 2 (64 MiB)\n`);
-    const found = await rig.ini.discover(portal);
-    const s = await rig.ini.login({ targetName: found[0].targetName, portals: found[0].portals, queueDepth: 16 });
-    const t = tgtd;
-    const drop = setTimeout(() => void dropConnection(t), (seconds * 1000) / 2);
-    const mixed = await runWorkload(s, { lun: 1, rw: "randrw", bs: 4096, qd: 16, seconds: seconds * 0.75, rwmix: 70, verify: true });
-    clearTimeout(drop);
-    const seq = await runWorkload(s, { lun: 2, rw: "write", bs: 1 << 20, qd: 4, seconds: seconds * 0.25 });
-    await s.logout();
-    const snapshot = stats.snapshot();
-    if (p.values.json) printJson({ portal, target: TARGET, discovered: found, workloads: [mixed, seq], timeline: seen.timeline, disconnects: seen.disconnects.map((d) => probeArgsJson(d)), params: s.params, kstats: snapshot, probes: seen.probes });
-    else printReport(seen, [mixed, seq], snapshot, found.length, s.params);
-    return mixed.errors + mixed.verifyMismatches + seq.errors > 0 ? 1 : 0;
-  } finally {
-    stats.close();
-    await rig.close();
-    await tgtd?.stop();
-  }
-}
-
-/** Have tgtd drop our connection (`tgtadm --op delete --mode conn`), as an admin or a failover would. */
-async function dropConnection(tgtd: Tgtd): Promise<void> {
-  const show = await tgtd.showTarget();
-  for (const target of show.targets) {
-    for (const sess of target.sessions) {
-      for (const c of sess.connections) await tgtd.dropConnection(target.tid, sess.sid, c.cid).catch(() => undefined);
+    const socket = join(dir, "control.sock");
+    const portal = { host: "127.0.0.1", port: tgtd.port };
+    const config: DaemonConfig = {
+      file: "(demo)", snapshotInterval: 1,
+      targets: TARGETS.map((targetName) => ({ targetName, portals: [portal], params: {}, timeouts: {}, queueDepth: 16, line: 0 })),
+    };
+    const daemonLog: string[] = [];
+    const daemon = (d = new Daemon({ socket, config, log: (l) => daemonLog.push(l) }));
+    const rec = await openRecorder(daemon.bus, record, { source: `live:${socket}`, snapshots: { stats: daemon.stats, clock: daemon.clock, intervalS: 1 } });
+    daemon.onStop(() => rec.close());
+    await daemon.start();
+    const sessions = await loggedIn(daemon, TARGETS.length);
+    const counts: Counts[] = [];
+    sessions.forEach((s, i) => {
+      const c: Counts = { oid: s.oid, target: s.targetName, readIos: 0, writeIos: 0, readBytes: 0, writeBytes: 0, errors: 0 };
+      counts.push(c);
+      work.push(runSession(s, { ...WORK[i % WORK.length], counts: c, signal: stop.signal }));
+    });
+    work.push(dropNowAndThen(tgtd, tty ? 15_000 : Math.min(6_000, (seconds * 1000) / 3), stop.signal, tty ? 60_000 : 24 * 3600_000));
+    const feed = await DaemonFeed.open(socket);
+    try {
+      if (tty) await watchWithTop(feed, layouts, seconds);
+      else await watchWithStat(feed, daemon, `127.0.0.1:${tgtd.port}`, socket, seconds);
+    } finally {
+      await feed.close();
     }
+    stop.abort();
+    await Promise.allSettled(work);
+    await daemon.stop("the demo is over");
+    d = undefined;
+    const db = openRecording(record);
+    try {
+      console.log(`\n${formatReport(report(db))}`);
+    } finally {
+      db.close();
+    }
+    const done = counts.map((c) => `${c.target}: ${c.readIos} reads, ${c.writeIos} writes, ${c.errors} errors`).join("; ");
+    console.log(`\nWorkload: ${done}.`);
+    if (typeof v.record === "string") console.log(`The recording is in ${record}: iscsiscope report --db ${record}, iscsitop --db ${record}.`);
+    return counts.every((c) => c.readIos + c.writeIos > 0) ? 0 : 1;
+  } finally {
+    stop.abort();
+    await Promise.allSettled(work);
+    await d?.stop("the demo failed").catch(() => undefined);
+    await tgtd?.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** The session's parameters in force, with RFC key names, both data segment limits. */
-export function formatParams(p: SessionParams): string {
-  const yn = (b: boolean) => (b ? "Yes" : "No");
-  return [
-    `HeaderDigest=${p.headerDigest ? "CRC32C" : "None"}`, `DataDigest=${p.dataDigest ? "CRC32C" : "None"}`,
-    `InitialR2T=${yn(p.initialR2T)}`, `ImmediateData=${yn(p.immediateData)}`, `FirstBurstLength=${p.firstBurstLength}`,
-    `MaxBurstLength=${p.maxBurstLength}`, `MaxRecvDataSegmentLength=${p.maxRecvDataSegmentLength} (ours) / ${p.maxXmitDataSegmentLength} (target's)`,
-    `MaxOutstandingR2T=${p.maxOutstandingR2T}`, `ErrorRecoveryLevel=${p.errorRecoveryLevel}`,
-    `DefaultTime2Wait=${p.defaultTime2Wait}`, `DefaultTime2Retain=${p.defaultTime2Retain}`,
-  ].join(" ");
+/** The daemon's sessions once `n` of them are logged in (20 s at most). */
+async function loggedIn(d: Daemon, n: number): Promise<ReturnType<Daemon["holder"]["sessions"]>> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const s = d.holder.sessions().filter((x) => x.state === "LOGGED_IN");
+    if (s.length >= n) return s.sort((a, b) => a.targetName.localeCompare(b.targetName));
+    if (Date.now() > end) throw new Error(`the daemon logged in ${s.length} of ${n} sessions in 20 s`);
+    await sleep(100);
+  }
 }
 
-function printReport(seen: Seen, work: WorkloadResult[], kstats: ReturnType<IscsiStats["snapshot"]>, targets: number, params: SessionParams | undefined): void {
-  const login = seen.logins.find((l) => l.conn.session.type === "Normal");
-  console.log(`Discovery found ${targets} target(s). Login: ${login?.status}, TSIH ${login?.tsih}, in ${login ? formatNs(login.durationNs) : "?"}`);
-  if (params) console.log(`Negotiated: ${formatParams(params)}\n`);
-  console.log("State transitions (RFC 7143 labels), disconnects and recovery:");
-  for (const l of seen.timeline) console.log(`  ${l}`);
-  for (const d of seen.disconnects.filter((x) => x.reason !== "user-logout")) {
-    const rec = seen.recoveries.find((r) => r.t >= d.t);
-    console.log(`\n  ${d.reason}: ${d.detail}; ${d.inFlight} command(s) in flight, last receive ${d.sinceLastRxNs === null ? "never" : `${formatNs(d.sinceLastRxNs)} before`}` +
-      (rec ? `; the session came back after attempt ${rec.attempt} (hold ${rec.delayMs} ms), the commands in flight were sent again` : ""));
+/** iscsitop on the daemon's socket until q (or `seconds`). */
+async function watchWithTop(feed: DaemonFeed, layouts: ReturnType<typeof loadLayouts>, seconds: number): Promise<void> {
+  const dash = new Dashboard(feed, { layouts: new Map([...layouts].sort(([a], [b]) => Number(b === "top") - Number(a === "top"))), initial: "top", delayS: 1 });
+  const timer = Number.isFinite(seconds) ? setTimeout(() => dash.quit(), seconds * 1000) : undefined;
+  const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+  for (const s of signals) process.on(s, dash.quit.bind(dash));
+  try {
+    await dash.run();
+  } finally {
+    clearTimeout(timer);
+    for (const s of signals) process.removeAllListeners(s);
   }
-  console.log("\nWorkloads:");
-  for (const w of work) console.log(formatBenchResult(w, TARGET).split("\n").map((l) => `  ${l}`).join("\n"));
-  const conn = kstats.filter((k) => k.class === "iscsi_conn" && Number(k.data.tx_pdus) > 0 && k.instance === kstats.find((x) => x.class === "iscsi_sess" && x.data.type === "Normal")?.instance);
-  const sums: Record<string, number> = {};
-  for (const k of conn) for (const [n, v] of Object.entries(k.data)) if (typeof v === "number" && /_pdus$|_octets$|bytes$|_err/.test(n)) sums[n] = (sums[n] ?? 0) + v;
-  console.log("\nCounters of the normal session, all its connections (iscsistat -p names):");
-  console.log(formatTable(["statistic", "value"], Object.entries(sums).filter(([, v]) => v > 0).map(([n, v]) => [n, v])).split("\n").map((l) => `  ${l}`).join("\n"));
-  console.log("\nLatency from queued to status, as the task:done probe saw it (ns):");
-  for (const [op, h] of Object.entries(seen.latency)) {
-    if (h.count === 0) continue;
-    console.log(`  ${op}: ${h.count} commands, p50 <= ${formatNs(h.percentile(50))}, p99 <= ${formatNs(h.percentile(99))}, max ${formatNs(h.max)}`);
-    console.log(formatQuantize(h).split("\n").map((l) => `    ${l}`).join("\n"));
+}
+
+/** What iscsistat 1 shows, with the events between the reports, for `seconds`. */
+async function watchWithStat(feed: DaemonFeed, d: Daemon, portal: string, socket: string, seconds: number): Promise<void> {
+  console.log(`iscsiscope demo: a private tgtd on ${portal}; the daemon on ${socket} holds these sessions (iscsiscope list -P 1; -P 2 for the first):\n`);
+  d.holder.info(2).forEach((s, i) => console.log(`${formatSession(s, i === 0 ? 2 : 1)}\n`));
+  console.log(`A paced, mixed workload runs on both; tgtd drops session ${d.holder.info(0)[0]?.sid ?? 1}'s connection in a few seconds.`);
+  console.log("What iscsistat 1 would show, with the events in between:\n");
+  let prev: Kstat[] | undefined;
+  const end = Date.now() + seconds * 1000;
+  while (Date.now() < end) {
+    await sleep(1000);
+    const tick = await feed.tick();
+    for (const e of tick.events) console.log(eventLine(e));
+    console.log(timeStamp("d", tick.t));
+    console.log(formatIostat(iostatRows(prev, tick.kstats)));
+    prev = tick.kstats;
   }
-  console.log(`\n${seen.probes} probe events in all; --trace FILE writes each as NDJSON.`);
+}
+
+function eventLine(e: FeedEvent): string {
+  const at = new Date(Number(e.t / 1_000_000n)).toISOString().slice(11, 23);
+  return `  ${at}  s${e.sid}  ${e.text}`;
 }

@@ -158,12 +158,20 @@ test("iscsiscope against the fake target closing during login, and a peer sendin
   }
 });
 
-test("iscsiscope demo (README's main command) shows the drop, the recovery and clean workloads", async () => {
-  const o = await iscsiscope(["demo", "--time", "4", "--json"]);
+test("iscsiscope demo without a terminal (README's main command): the daemon's sessions, iscsistat reports with the workload's rates, the drop and the recovery as they happen, the recording's report", async () => {
+  const o = await iscsiscope(["demo", "--time", "9"]);
   assert.equal(o.code, 0, o.stderr);
-  const d = JSON.parse(o.stdout) as { timeline: string[]; workloads: Array<{ errors: number; verifyMismatches: number; read: { ios: number }; write: { ios: number } }> };
-  const text = d.timeline.join("\n");
-  for (const label of [/LOGGED_IN -> CLEANUP_WAIT\s+T15/, /LOGGED_IN -> FAILED\s+N5/, /FAILED -> LOGGED_IN\s+N4/, /disconnect: (target-closed|connection-reset)/]) assert.match(text, label);
-  assert.ok(d.workloads.every((w) => w.errors === 0 && w.verifyMismatches === 0));
-  assert.ok(d.workloads[0].read.ios > 0 && d.workloads[1].write.ios > 0);
+  assert.match(o.stdout, /the daemon on .*control\.sock holds these sessions/);
+  assert.match(o.stdout, /Negotiated iSCSI params:\n\t\tHeaderDigest: None/);
+  const reports = o.stdout.split("extended device statistics").slice(1);
+  assert.ok(reports.length >= 7, `a report a second (${reports.length})`);
+  const rps = (target: string) => reports.map((r) => Number(new RegExp(`^ +([\\d.]+) .*${target} \\(`, "m").exec(r)?.[1] ?? NaN));
+  // Paced at 300 and 150 I/Os a second, 7 in 10 reads: about 210 and 105 reads a second when nothing is in the way.
+  assert.ok(rps("demo-b").slice(1).some((x) => Math.abs(x - 105) < 15), `demo-b's reads per second: ${rps("demo-b")}`);
+  assert.ok(rps("demo-a").some((x) => Math.abs(x - 210) < 30), `demo-a's reads per second: ${rps("demo-a")}`);
+  for (const label of [/s1 {2}conn 0 LOGGED_IN -> CLEANUP_WAIT \(T15\)/, /s1 {2}session LOGGED_IN -> FAILED \(N5\)/, /s1 {2}session FAILED -> LOGGED_IN \(N4\)/,
+    /s1 {2}(target-closed|connection-reset): /]) assert.match(o.stdout, label);
+  assert.match(o.stdout, /Disconnects by reason\nREASON +COUNT/);
+  assert.match(o.stdout, /\n(target-closed|connection-reset) +1 /);
+  assert.match(o.stdout, /Workload: iqn\.2026-11\.io\.iscsiscope:demo-a: \d+ reads, \d+ writes, 0 errors; iqn\.2026-11\.io\.iscsiscope:demo-b: \d+ reads, \d+ writes, 0 errors\./);
 });

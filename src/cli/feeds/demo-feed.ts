@@ -34,7 +34,7 @@ export interface DemoOptions {
 }
 
 /** What one session's workload has done so far. */
-interface Counts {
+export interface Counts {
   oid: number;
   target: string;
   readIos: number;
@@ -44,7 +44,7 @@ interface Counts {
   errors: number;
 }
 
-const TARGETS = ["iqn.2026-11.io.iscsiscope:demo-a", "iqn.2026-11.io.iscsiscope:demo-b"];
+export const TARGETS = ["iqn.2026-11.io.iscsiscope:demo-a", "iqn.2026-11.io.iscsiscope:demo-b"];
 const QD = 4;
 
 /**
@@ -102,9 +102,9 @@ async function teardown(ini: Initiator, feed: InProcessFeed, tgtd: Tgtd | undefi
 }
 
 /** tgtd with two targets: demo-a with two LUNs, demo-b with one. */
-async function privateTarget(): Promise<Tgtd> {
+export async function privateTarget(): Promise<Tgtd> {
   const { missing, command } = ensureTools(["tgtd", "tgtadm"], { install: true, quiet: true, log: () => undefined });
-  if (missing.length > 0) throw new UsageError(`--demo needs Debian's tgt (${missing.join(", ")} not found); as root run: ${command}`, 1);
+  if (missing.length > 0) throw new UsageError(`the demo needs Debian's tgt (${missing.join(", ")} not found); as root run: ${command}`, 1);
   const tgtd = await startTgtd();
   try {
     await tgtd.addTarget({ iqn: TARGETS[0], luns: [{ size: "256M" }, { size: "64M" }] });
@@ -116,7 +116,7 @@ async function privateTarget(): Promise<Tgtd> {
   return tgtd;
 }
 
-interface Workload {
+export interface Workload {
   /** I/Os per second (0: unpaced). */
   rate: number;
   bs: number;
@@ -125,7 +125,7 @@ interface Workload {
 }
 
 /** QD workers over every data LUN of the session, 70% reads at random LBAs, paced to `rate`. */
-async function runSession(s: ScsiSession, w: Workload): Promise<void> {
+export async function runSession(s: ScsiSession, w: Workload): Promise<void> {
   const luns: Array<{ lun: number; blocks: number; blockSize: number }> = [];
   for (const lun of (await s.luns()).filter((n) => n > 0)) {
     const cap = await s.readCapacity(lun);
@@ -171,8 +171,8 @@ async function logCounts(file: string, counts: Counts[], signal: AbortSignal): P
   }
 }
 
-/** Have tgtd close the first session's connection after `firstMs`, then every minute. */
-async function dropNowAndThen(tgtd: Tgtd, firstMs: number, signal: AbortSignal): Promise<void> {
+/** Have tgtd close the first session's connection after `firstMs`, then every `everyMs` (a minute). */
+export async function dropNowAndThen(tgtd: Tgtd, firstMs: number, signal: AbortSignal, everyMs = 60_000): Promise<void> {
   let wait = firstMs;
   while (!signal.aborted) {
     const slept = await sleep(wait, true, { signal }).catch(() => false);
@@ -180,6 +180,6 @@ async function dropNowAndThen(tgtd: Tgtd, firstMs: number, signal: AbortSignal):
     const s = (await tgtd.showTarget()).targets.flatMap((t) => t.sessions.map((x) => ({ tid: t.tid, x })))[0];
     const c = s?.x.connections[0];
     if (s && c) await tgtd.dropConnection(s.tid, s.x.sid, c.cid);
-    wait = 60_000;
+    wait = everyMs;
   }
 }
