@@ -8,6 +8,7 @@ import { benchCodec } from "./codec.bench.js";
 import { benchCrc32c } from "./crc32c.bench.js";
 import { benchInitiator } from "./initiator.bench.js";
 import { benchRecord } from "./record.bench.js";
+import { benchTui } from "./tui.bench.js";
 
 const sections: Record<string, () => void | Promise<void>> = {
   crc32c: benchCrc32c,
@@ -15,6 +16,7 @@ const sections: Record<string, () => void | Promise<void>> = {
   bus: benchBus,
   initiator: benchInitiator,
   record: benchRecord,
+  tui: benchTui,
   capture: () => benchCapture(),
 };
 
