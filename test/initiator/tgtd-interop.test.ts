@@ -14,6 +14,7 @@ import type { SessionOptions } from "../../src/initiator/options.js";
 import type { ScsiSession } from "../../src/initiator/scsi-session.js";
 import { ProbeBus } from "../../src/probe/bus.js";
 import type { DisconnectArgs } from "../../src/probe/catalog.js";
+import { decodeCapture, type PduEvent } from "../../src/capture/index.js";
 import { IscsiStats } from "../../src/stat/collector.js";
 import { startCapture } from "../helpers/tcpdump.js";
 import { startTgtd, type Tgtd } from "../helpers/tgtd.js";
@@ -87,8 +88,11 @@ async function captured(fn: (r: Run) => Promise<void>): Promise<{ r: Run; pdus: 
   const file = await cap.stop();
   assert.equal(cap.dropped, 0, "tcpdump dropped packets: the comparison would be unfair");
   const pdus = await tsharkPdus(file, { port: tgtd.port, raw: false });
-  await cap.remove?.();
-  countersMatch(r.stats, pdus);
+  try {
+    await countersMatch(r.stats, pdus, file, tgtd.port);
+  } finally {
+    await cap.remove?.();
+  }
   return { r, pdus };
 }
 
@@ -106,21 +110,41 @@ function wireBytes(p: TsharkPdu): number {
     (p.dataDigest !== undefined && dsl > 0 ? 4 : 0);
 }
 
-/** Every per-opcode counter and the tx/rx byte counts equal tshark's, summed over all connections. */
-function countersMatch(stats: IscsiStats, pdus: TsharkPdu[]): void {
+/** Per-opcode PDU counts and tx/rx bytes from a list of PDUs (opcode, wire bytes). */
+function tally(pdus: Array<{ opcode: number; bytes: number }>): Record<string, number> {
+  const out: Record<string, number> = { cntr_tx_bytes: 0, cntr_rx_bytes: 0 };
+  for (const p of pdus) {
+    const stat = STAT_OF_OPCODE[p.opcode];
+    out[stat] = (out[stat] ?? 0) + 1;
+    out[p.opcode & 0x20 ? "cntr_rx_bytes" : "cntr_tx_bytes"] += p.bytes;
+  }
+  return out;
+}
+
+/**
+ * Every per-opcode counter and the tx/rx byte counts equal tshark's, summed over all
+ * connections. tshark 4.0 loses a PDU that starts in the last bytes of a TCP segment (and
+ * may lose the rest of its stream: test/capture/tshark-differences.test.ts), which the
+ * large segments of loopback make happen now and then; when tshark counts fewer, every
+ * PDU it did see must be in our own decoding of the same capture (itself held against
+ * tshark on the fixtures), and the counters must equal that decoding.
+ */
+async function countersMatch(stats: IscsiStats, pdus: TsharkPdu[], file: string, port: number): Promise<void> {
   const ours: Record<string, number> = {};
   for (const k of stats.snapshot()) {
     if (k.class !== "iscsi_conn") continue;
     for (const [name, v] of Object.entries(k.data)) if (typeof v === "number") ours[name] = (ours[name] ?? 0) + v;
   }
-  const theirs: Record<string, number> = { cntr_tx_bytes: 0, cntr_rx_bytes: 0 };
-  for (const p of pdus) {
-    const stat = STAT_OF_OPCODE[p.opcode];
-    theirs[stat] = (theirs[stat] ?? 0) + 1;
-    theirs[p.opcode & 0x20 ? "cntr_rx_bytes" : "cntr_tx_bytes"] += wireBytes(p);
-  }
-  for (const stat of [...Object.values(STAT_OF_OPCODE), "cntr_tx_bytes", "cntr_rx_bytes"]) {
-    assert.equal(ours[stat] ?? 0, theirs[stat] ?? 0, `${stat}: counters say ${ours[stat] ?? 0}, tshark counts ${theirs[stat] ?? 0}`);
+  const names = [...new Set(Object.values(STAT_OF_OPCODE)), "cntr_tx_bytes", "cntr_rx_bytes"];
+  const theirs = tally(pdus.map((p) => ({ opcode: p.opcode, bytes: wireBytes(p) })));
+  if (names.every((s) => (ours[s] ?? 0) === (theirs[s] ?? 0))) return;
+  const decoded: PduEvent[] = [];
+  await decodeCapture(file, (e) => { if (e.type === "pdu") decoded.push(e); }, { ports: [port] });
+  const seen = new Set(decoded.map((e) => `${e.frame}/${e.opcode}/${"itt" in e.pdu ? e.pdu.itt : ""}`));
+  for (const p of pdus) assert.ok(seen.has(`${p.frame}/${p.opcode}/${p.itt ?? ""}`), `tshark's PDU in frame ${p.frame} (opcode ${p.opcode}) is in our decoding`);
+  const mine = tally(decoded.map((e) => ({ opcode: e.opcode, bytes: e.length })));
+  for (const s of names) {
+    assert.equal(ours[s] ?? 0, mine[s] ?? 0, `${s}: counters say ${ours[s] ?? 0}, the capture holds ${mine[s] ?? 0} (tshark found ${theirs[s] ?? 0})`);
   }
 }
 
