@@ -13,7 +13,9 @@ import type { ProbeSet } from "../probe/bus.js";
 import type { AnomalyKind, ConnRef, ConnState, DisconnectReason, Ns } from "../probe/types.js";
 import { encodePduVec } from "../wire/encode.js";
 import { PduFramer, type FrameInfo } from "../wire/framer.js";
-import { RESERVED_TAG } from "../wire/layout.js";
+import { u32 } from "../wire/byte-reader.js";
+import { DATA_IN, RESERVED_TAG } from "../wire/layout.js";
+import { OPCODE_MASK, Opcode } from "../wire/opcodes.js";
 import { StatSNTracker } from "../wire/statsn.js";
 import { encodeText } from "../wire/text.js";
 import type { AsyncMessage, NopIn, Pdu, Reject } from "../wire/types.js";
@@ -22,6 +24,7 @@ import { type Clock, type TimerHandle, msBetween } from "./clock.js";
 import { LoginRedirect, runLogin, type LoginOutcome } from "./login.js";
 import { formatPortal, type Portal } from "./options.js";
 import type { Session } from "./session.js";
+import type { Task } from "./task.js";
 import type { Transport, TransportEnd } from "./transport.js";
 
 /** A response we wait for, by ITT: login, text, logout, NOP ping, task management. */
@@ -36,7 +39,9 @@ export class Connection implements ConnRef {
   remote: string;
   /** The address actually connected to (a host name resolves to several). */
   address: string | undefined;
-  readonly framer = new PduFramer({ maxDataSegmentLength: 8192 });
+  readonly framer = new PduFramer({ maxDataSegmentLength: 8192, placer: (h, n) => this.placeDataIn(h, n) });
+  /** The command whose buffer a Data-In's data is being read into (framer data placement). */
+  private placing: Task | undefined;
   private digests = { headerDigest: false, dataDigest: false };
   private readonly statSN = new StatSNTracker();
   lastRxT: Ns | null = null;
@@ -197,6 +202,26 @@ export class Connection implements ConnRef {
         throw e;
       }
     }
+  }
+
+  /**
+   * Data placement: a large Data-In whose header is in goes straight into its command's
+   * buffer when it brings the next bytes the command expects (libiscsi reads into the task's
+   * iovecs the same way); the transport then reads into that memory (readTarget).
+   */
+  private placeDataIn(header: Uint8Array, n: number): Uint8Array | undefined {
+    if ((header[0] & OPCODE_MASK) !== Opcode.DataIn || this.state !== "LOGGED_IN") return undefined;
+    const task = this.session.taskFor(u32(header, 0, DATA_IN.itt));
+    const dest = task?.dataInTarget(u32(header, 0, DATA_IN.bufferOffset), n);
+    this.placing = dest && task;
+    return dest;
+  }
+
+  /** A command ended: if its buffer is being read into, the rest of that Data-In goes elsewhere. */
+  released(task: Task): void {
+    if (this.placing !== task) return;
+    this.placing = undefined;
+    this.framer.divert();
   }
 
   private readonly onDigestError = (e: PduError, info: FrameInfo): void => {
@@ -440,6 +465,7 @@ export class Connection implements ConnRef {
         const info = await this.transport.connect(a.address, port, this.session.timeouts.connectMs, {
           data: (c) => this.onData(c),
           end: (how) => this.onTransportEnd(how),
+          readTarget: () => this.framer.readTarget(),
         });
         this.local = info.local;
         this.address = info.remote;

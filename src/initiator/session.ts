@@ -371,8 +371,14 @@ export class Session implements SessionRef, TaskOwner {
     c.fail("protocol-error", `${detail} (ITT 0x${task.itt.toString(16)})`);
   }
 
+  /** The command outstanding under `itt`, if any. */
+  taskFor(itt: number): Task | undefined {
+    return this.tasks.get(itt);
+  }
+
   retire(task: Task): void {
     if (this.tasks.get(task.itt) === task) this.tasks.delete(task.itt);
+    this.conn?.released(task);
     if (!this.pumpQueued) {
       this.pumpQueued = true;
       queueMicrotask(this.afterRetire);

@@ -234,6 +234,16 @@ export class Task implements TaskRef {
     this.waitFromT = this.clock.now();
   }
 
+  /**
+   * Where the `n` data bytes of a Data-In at `bufferOffset` go while they arrive (the framer's
+   * data placement): this command's buffer, when they are the next bytes it expects.
+   */
+  dataInTarget(bufferOffset: number, n: number): Uint8Array | undefined {
+    if (this.dir !== "read" || bufferOffset !== this.received || bufferOffset + n > this.length) return undefined;
+    this.readBuf ??= this.into ?? allocReadBuffer(this.length);
+    return this.readBuf.subarray(bufferOffset, bufferOffset + n);
+  }
+
   /** Data-In: check DataSN and offset, copy the data, complete on S (phase collapse). */
   onDataIn(d: DataIn): void {
     if (d.dataSN !== this.expDataSN) {
@@ -247,9 +257,10 @@ export class Task implements TaskRef {
           `Data-In of ${n} bytes at offset ${d.bufferOffset}, expected offset ${this.received} within ${this.length}`, "data-in-offset");
       }
       this.firstData(this.clock.now(), d.bufferOffset, n);
-      // Copied: the Data-In is a view of the connection's read buffer, reused on the next read.
-      this.readBuf ??= this.into ?? allocReadBuffer(this.length);
-      this.readBuf.set(d.data, d.bufferOffset);
+      // Copied: the Data-In is a view of the connection's read buffer, reused on the next read;
+      // unless it was placed in our buffer as it arrived (dataInTarget).
+      const buf = this.readBuf ??= this.into ?? allocReadBuffer(this.length);
+      if (d.data.buffer !== buf.buffer || d.data.byteOffset !== buf.byteOffset + d.bufferOffset) buf.set(d.data, d.bufferOffset);
       this.received += n;
     }
     if (d.statusPresent) {

@@ -28,6 +28,11 @@ export interface TransportHandlers {
    */
   data(chunk: Uint8Array): void;
   end(how: TransportEnd): void;
+  /**
+   * Where the next read should land, when the receiver knows (the rest of a Data-In going
+   * straight into its command's buffer); the chunk passed to `data` is then a view of it.
+   */
+  readTarget?(): Uint8Array | undefined;
 }
 
 export interface Transport {
@@ -69,6 +74,7 @@ export class TcpTransport implements Transport {
   private smallBytes = 0;
   private queue: Uint8Array[] = [];
   private onRead: ((chunk: Uint8Array) => void) | undefined;
+  private readTarget: (() => Uint8Array | undefined) | undefined;
 
   connect(host: string, port: number, timeoutMs: number, on: TransportHandlers): Promise<TransportInfo> {
     return new Promise((resolve, reject) => {
@@ -77,10 +83,15 @@ export class TcpTransport implements Transport {
       // collections in 3 s of 4 KiB reads at QD32, 2 with the buffer reused). A plain
       // Uint8Array, not a Buffer: Buffer#slice() makes a view where Uint8Array#slice() copies,
       // and the code above copies with slice().
+      // The buffer is chosen before each read (node:net calls a buffer function after every
+      // read): the receiver's target when it has one, else the shared buffer.
       const readBuffer = new Uint8Array(Buffer.allocUnsafeSlow(READ_BUFFER).buffer);
       const s = netConnect({
         host, port, noDelay: true,
-        onread: { buffer: readBuffer, callback: (n: number, buf: Uint8Array) => { this.onRead?.(buf.subarray(0, n)); return true; } },
+        onread: {
+          buffer: () => this.readTarget?.() ?? readBuffer,
+          callback: (n: number, buf: Uint8Array) => { this.onRead?.(buf.subarray(0, n)); return true; },
+        },
       });
       this.socket = s;
       const timer = setTimeout(() => {
@@ -107,6 +118,7 @@ export class TcpTransport implements Transport {
   private attach(s: Socket, on: TransportHandlers): void {
     let last: TransportEnd | undefined;
     this.onRead = (chunk) => on.data(chunk);
+    this.readTarget = on.readTarget;
     s.on("error", (err: NodeJS.ErrnoException) => {
       last = { kind: err.code === "ECONNRESET" ? "reset" : "error", code: err.code, message: err.message };
     });
@@ -158,6 +170,13 @@ export class TcpTransport implements Transport {
 
   private flushSmall(): void {
     if (this.small.length === 0) return;
+    if (this.small.length === 1) {
+      // One piece (a lone command at queue depth 1): written as it is, nothing to join.
+      this.queue.push(this.small[0]);
+      this.small = [];
+      this.smallBytes = 0;
+      return;
+    }
     const buf = Buffer.allocUnsafe(this.smallBytes);
     let o = 0;
     for (const p of this.small) {

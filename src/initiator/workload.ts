@@ -131,8 +131,10 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
     const into = new Uint8Array(o.bs); // each worker reads into its own buffer, again and again
     let seq = 0;
     while (process.hrtime.bigint() < end) {
-      await pace();
-      if (process.hrtime.bigint() >= end) break;
+      if (o.rateIops) {
+        await pace();
+        if (process.hrtime.bigint() >= end) break;
+      }
       const isRead = mix === 100 || (mix > 0 && Math.random() * 100 < mix);
       const off = random ? Math.floor(Math.random() * (span / per)) * per : (o.verify ? (seq++ * per) % span : (seqCursor = (seqCursor + per) % span));
       const lba = base + off;

@@ -64,7 +64,36 @@ export function decodePdu(bytes: Uint8Array, opts: DecodeOptions = {}): Pdu {
   if (opts.headerDigest) checkDigest(bytes, 0, headerEnd, at, "HeaderDigest");
   if (opts.dataDigest && dsl > 0) checkDigest(bytes, dataStart, dataStart + dsl + pad4(dsl), at, "DataDigest");
   const ahs = ahsLen > 0 ? decodeAhs(bytes, ahsLen, at) : NO_AHS;
-  const data = bytes.subarray(dataStart, dataStart + dsl);
+  return decodeFields(bytes, ahs, bytes.subarray(dataStart, dataStart + dsl), at);
+}
+
+/**
+ * Decode a PDU whose data segment arrived apart from its header (the framer's data
+ * placement): `rest` holds the header (`headerLength` bytes: BHS, AHS, header digest), then
+ * the padding and data digest; `data` the data segment, which the PDU references.
+ *
+ * @example
+ * const pdu = decodePlacedPdu(headerAndTrailer, 48, taskBuffer.subarray(0, 262144));
+ */
+export function decodePlacedPdu(rest: Uint8Array, headerLength: number, data: Uint8Array, opts: DecodeOptions = {}): Pdu {
+  const at = opts.offset ?? 0;
+  const ahsLen = u8(rest, 0, L.COMMON.totalAHSLength) * 4;
+  const dsl = u24(rest, 0, L.COMMON.dataSegmentLength);
+  const trailer = pad4(dsl) + (opts.dataDigest && dsl > 0 ? DIGEST_LENGTH : 0);
+  if (data.length !== dsl || rest.length !== headerLength + trailer) {
+    throw new PduError("ERR_PDU_TRUNCATED", `placed PDU of ${rest.length}+${data.length} bytes does not match its header`, at);
+  }
+  if (opts.headerDigest) checkDigest(rest, 0, BHS_LENGTH + ahsLen, at, "HeaderDigest");
+  if (opts.dataDigest && dsl > 0) {
+    const padEnd = headerLength + pad4(dsl);
+    digestCompare(rest[0], u32le(rest, padEnd), crc32c(rest, crc32c(data), headerLength, padEnd), at, "DataDigest");
+  }
+  const ahs = ahsLen > 0 ? decodeAhs(rest, ahsLen, at) : NO_AHS;
+  return decodeFields(rest, ahs, data, at);
+}
+
+/** The fields of the PDU whose BHS starts `bytes`, by opcode. */
+function decodeFields(bytes: Uint8Array, ahs: Ahs[], data: Uint8Array, at: number): Pdu {
   const opcode = bytes[0] & OPCODE_MASK;
   switch (opcode) {
     case 0x00: return decodeNopOut(bytes, ahs, data);
@@ -92,12 +121,14 @@ export function decodePdu(bytes: Uint8Array, opts: DecodeOptions = {}): Pdu {
 }
 
 function checkDigest(b: Uint8Array, from: number, to: number, at: number, field: string): void {
-  const want = u32le(b, to);
-  const got = crc32c(b, 0, from, to);
+  digestCompare(b[0], u32le(b, to), crc32c(b, 0, from, to), at, field);
+}
+
+function digestCompare(firstByte: number, want: number, got: number, at: number, field: string): void {
   if (want !== got) {
     throw new PduError(
       "ERR_PDU_DIGEST",
-      `${field} mismatch in ${opcodeName(b[0])}: received 0x${hex32(want)}, computed 0x${hex32(got)}`,
+      `${field} mismatch in ${opcodeName(firstByte)}: received 0x${hex32(want)}, computed 0x${hex32(got)}`,
       at, field,
     );
   }

@@ -136,3 +136,127 @@ test("decodePdu() names the field and offset of a bad header digest", () => {
   assert.throws(() => decodePdu(bytes, { headerDigest: true, offset: 1000 }),
     (e: unknown) => e instanceof PduError && e.code === "ERR_PDU_DIGEST" && e.field === "HeaderDigest" && e.offset === 1000);
 });
+
+// ---- data placement ----
+
+/** Data-In PDUs of `size` data bytes each (a 5-byte tail exercises padding), then a SCSI Response. */
+function dataInStream(sizes: number[], opts: FramerOptions): { bytes: Uint8Array; data: Uint8Array[] } {
+  const parts: Uint8Array[] = [];
+  const data: Uint8Array[] = [];
+  let offset = 0;
+  sizes.forEach((n, sn) => {
+    const d = Uint8Array.from({ length: n }, (_, k) => (k * 31 + sn * 7) & 0xff);
+    data.push(d);
+    parts.push(encodePdu({
+      kind: "data-in", final: true, acknowledge: false, overflow: false, underflow: false, statusPresent: false,
+      status: 0, lun: 0n, itt: 0x10 + sn, ttt: 0xffffffff, statSN: 0, expCmdSN: 1, maxCmdSN: 32, dataSN: 0,
+      bufferOffset: offset, residualCount: 0, ahs: [], data: d,
+    }, opts));
+    offset += n;
+  });
+  parts.push(encodePdu({
+    kind: "scsi-response", overflow: false, underflow: false, bidiReadOverflow: false, bidiReadUnderflow: false, response: 0, status: 0,
+    itt: 0x99, snackTag: 0, statSN: 1, expCmdSN: 2, maxCmdSN: 33, expDataSN: 0, bidiReadResidualCount: 0, residualCount: 0,
+    ahs: [], data: new Uint8Array(0),
+  }, opts));
+  const bytes = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) { bytes.set(p, o); o += p.length; }
+  return { bytes, data };
+}
+
+for (const digests of [false, true]) {
+  test(`PduFramer places large data segments where the placer says, split at many offsets${digests ? ", with digests" : ""}`, () => {
+    const opts = { headerDigest: digests, dataDigest: digests };
+    const { bytes, data } = dataInStream([20000, 65537, 300, 16384], opts);
+    const whole = frame([bytes], opts);
+    for (let cut = 1; cut < bytes.length; cut += 997) {
+      const dests = new Map<number, Uint8Array>();
+      const f = new PduFramer({
+        ...opts,
+        placer: (h, n) => {
+          const d = new Uint8Array(n);
+          dests.set((h[16] << 24 | h[17] << 16 | h[18] << 8 | h[19]) >>> 0, d);
+          return d;
+        },
+      });
+      const pdus: Pdu[] = [];
+      const offsets: number[] = [];
+      for (const c of [bytes.subarray(0, cut), bytes.subarray(cut, cut + 5000), bytes.subarray(cut + 5000)]) {
+        f.push(c, (p, info) => { pdus.push(p); offsets.push(info.offset); });
+      }
+      assert.equal(f.buffered, 0);
+      assert.deepEqual({ pdus, offsets }, whole, `cut at ${cut}`);
+      for (const [itt, d] of dests) {
+        const p = pdus.find((x) => x.kind === "data-in" && x.itt === itt)!;
+        assert.equal(p.data.buffer, d.buffer, `the data of ITT ${itt} is a view of its destination`);
+        assert.deepEqual(d, data[itt - 0x10]);
+      }
+      // Only segments of 16 KiB and more that span chunks are placed.
+      for (const itt of dests.keys()) assert.ok(data[itt - 0x10].length >= 16384);
+    }
+  });
+}
+
+test("PduFramer: bytes read into readTarget() are not copied, and the next header is asked for alone", () => {
+  const { bytes, data } = dataInStream([32768, 32768], {});
+  const dest = [new Uint8Array(32768), new Uint8Array(32768)];
+  let k = 0;
+  const f = new PduFramer({ placer: () => dest[k++] });
+  const pdus: Pdu[] = [];
+  let at = 0;
+  const feed = (n: number): void => {
+    const target = f.readTarget();
+    const room = target ?? new Uint8Array(n);
+    const take = Math.min(n, room.length, bytes.length - at);
+    room.set(bytes.subarray(at, at + take));
+    at += take;
+    f.push(room.subarray(0, take), (p) => pdus.push(p));
+  };
+  feed(100); // header of the first Data-In and 52 data bytes: copied
+  assert.equal(f.readTarget()?.byteOffset, 52, "then reads go straight into the destination");
+  feed(1 << 20);
+  assert.equal(f.readTarget()?.length, 48, "after a placed PDU, the next BHS alone");
+  while (at < bytes.length) feed(1 << 20);
+  assert.deepEqual(pdus.map((p) => p.kind), ["data-in", "data-in", "scsi-response"]);
+  assert.deepEqual(dest[0], data[0]);
+  assert.deepEqual(dest[1], data[1]);
+  assert.equal(f.readTarget(), undefined, "a PDU that was not placed ends the header-only reads");
+});
+
+test("PduFramer.divert() keeps a placed PDU whole without writing its destination any more", () => {
+  const { bytes, data } = dataInStream([40000], {});
+  const dest = new Uint8Array(40000);
+  const f = new PduFramer({ placer: () => dest });
+  const pdus: Pdu[] = [];
+  f.push(bytes.subarray(0, 10000), (p) => pdus.push(p));
+  f.divert();
+  f.push(bytes.subarray(10000), (p) => pdus.push(p));
+  assert.deepEqual(dest.subarray(10000 - 48), new Uint8Array(40000 - 10000 + 48), "nothing written after divert()");
+  assert.deepEqual(pdus[0].data, data[0]);
+  assert.notEqual(pdus[0].data.buffer, dest.buffer);
+});
+
+test("PduFramer with a placer still reports bad header and data digests, and a declined placement assembles as usual", () => {
+  const opts = { headerDigest: true, dataDigest: true };
+  for (const [where, field] of [[20, "HeaderDigest"], [48 + 4 + 100, "DataDigest"]] as const) {
+    const { bytes } = dataInStream([20000], opts);
+    bytes[where] ^= 1;
+    let asked = 0;
+    const f = new PduFramer({ ...opts, placer: (_h, n) => { asked++; return new Uint8Array(n); } });
+    const errors: string[] = [];
+    const kinds: string[] = [];
+    f.push(bytes.subarray(0, 1000), (p) => kinds.push(p.kind), (e) => errors.push(e.field ?? ""));
+    f.push(bytes.subarray(1000), (p) => kinds.push(p.kind), (e) => errors.push(e.field ?? ""));
+    assert.deepEqual(errors, [field]);
+    assert.deepEqual(kinds, ["scsi-response"]);
+    assert.equal(asked, field === "HeaderDigest" ? 0 : 1, "no placement for a header that fails its digest");
+  }
+  const { bytes, data } = dataInStream([20000], {});
+  const f = new PduFramer({ placer: () => undefined });
+  const pdus: Pdu[] = [];
+  f.push(bytes.subarray(0, 30), (p) => pdus.push(p));
+  f.push(bytes.subarray(30, 7000), (p) => pdus.push(p));
+  f.push(bytes.subarray(7000), (p) => pdus.push(p));
+  assert.deepEqual(pdus[0].data, data[0]);
+});
