@@ -199,12 +199,7 @@ export class PduFramer {
     const bytes = this.buf.length === this.held ? this.buf : this.buf.subarray(0, this.held);
     const dest = this.dest;
     const headerLength = this.placeAt;
-    this.buf = EMPTY;
-    this.held = 0;
-    this.need = 0;
-    this.placeAt = 0;
-    this.dest = undefined;
-    this.placed = 0;
+    this.clear();
     this.lastPlaced = dest !== undefined;
     if (dest === undefined) return this.deliver(bytes, onPdu, onError);
     this.deliverPlaced(bytes, headerLength, dest, onPdu, onError);
@@ -229,15 +224,20 @@ export class PduFramer {
 
   /** Drop any partial PDU and clear a failure, e.g. to resynchronise at a new boundary. */
   reset(offset = this.offset): void {
+    this.clear();
+    this.lastPlaced = false;
+    this.failed = undefined;
+    this.offset = offset;
+  }
+
+  /** No PDU being assembled. */
+  private clear(): void {
     this.buf = EMPTY;
     this.held = 0;
     this.need = 0;
     this.placeAt = 0;
     this.dest = undefined;
     this.placed = 0;
-    this.lastPlaced = false;
-    this.failed = undefined;
-    this.offset = offset;
   }
 
   /** Validate the BHS at `b[i]` and return the PDU's length on the wire. */

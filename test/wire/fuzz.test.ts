@@ -108,3 +108,46 @@ test(`fuzz: decodePdu and decodeText on random and mutated bytes throw only type
   }
   assert.ok(runs > 1000, `only ${runs} runs`);
 });
+
+test(`fuzz: PduFramer with data placement on mutated streams of large PDUs, read through readTarget() (seed ${seed0})`, () => {
+  const r = rng(seed0 ^ 0x2545f491);
+  const max = 65536;
+  const deadline = Date.now() + SECONDS * 1000;
+  let runs = 0;
+  let largePdus = 0;
+  while (Date.now() < deadline) {
+    const digests = { headerDigest: r() < 0.3, dataDigest: r() < 0.3 };
+    const pdus = samplePdus(r).slice(0, 4);
+    for (const p of pdus) p.data = new Uint8Array(16384 + Math.floor(r() * 30000)).fill(runs & 0xff);
+    const parts = pdus.map((p) => encodePdu(p, digests));
+    const whole = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    parts.reduce((o, p) => (whole.set(p, o), o + p.length), 0);
+    // Mutate the headers' neighbourhood (mutate() keeps at most 8 KiB), keep the large rest.
+    const bytes = r() < 0.2 ? whole : Uint8Array.from([...mutate(whole.subarray(0, 4096), r), ...whole.subarray(4096)]);
+    const f = new PduFramer({
+      ...digests, maxDataSegmentLength: max,
+      placer: (_h, n) => {
+        const k = r();
+        return k < 0.1 ? undefined : k < 0.15 ? new Uint8Array(n + 1) : new Uint8Array(n);
+      },
+    });
+    let i = 0;
+    try {
+      while (i < bytes.length) {
+        if (r() < 0.05) f.divert();
+        const target = r() < 0.8 ? f.readTarget() : undefined;
+        const n = Math.min(target?.length ?? 1 + Math.floor(r() * 9000), bytes.length - i);
+        const chunk = target ? target.subarray(0, n) : new Uint8Array(n);
+        chunk.set(bytes.subarray(i, i + n));
+        f.push(chunk, (p) => { if (p.data.length >= 16384) largePdus++; }, () => {});
+        i += n;
+        assert.ok(f.buffered <= max + 1100, `framer holds ${f.buffered} bytes`);
+      }
+    } catch (e) {
+      if (!isTyped(e)) throw new Error(`seed ${seed0} run ${runs}: untyped ${String(e)}`, { cause: e });
+    }
+    runs++;
+  }
+  assert.ok(runs > 100, `only ${runs} runs`);
+  assert.ok(largePdus > runs, `large PDUs came through (${largePdus} in ${runs} runs)`);
+});
