@@ -40,8 +40,8 @@ export class Connection implements ConnRef {
   /** The address actually connected to (a host name resolves to several). */
   address: string | undefined;
   readonly framer = new PduFramer({ maxDataSegmentLength: 8192, placer: (h, n) => this.placeDataIn(h, n) });
-  /** The command whose buffer a Data-In's data is being read into (framer data placement). */
-  private placing: Task | undefined;
+  /** The command whose buffer a Data-In's data was last placed in, and where (framer data placement). */
+  private placing: { task: Task; dest: Uint8Array } | undefined;
   private digests = { headerDigest: false, dataDigest: false };
   private readonly statSN = new StatSNTracker();
   lastRxT: Ns | null = null;
@@ -213,15 +213,15 @@ export class Connection implements ConnRef {
     if ((header[0] & OPCODE_MASK) !== Opcode.DataIn || this.state !== "LOGGED_IN") return undefined;
     const task = this.session.taskFor(u32(header, 0, DATA_IN.itt));
     const dest = task?.dataInTarget(u32(header, 0, DATA_IN.bufferOffset), n);
-    this.placing = dest && task;
+    this.placing = dest && task ? { task, dest } : undefined;
     return dest;
   }
 
   /** A command ended: if its buffer is being read into, the rest of that Data-In goes elsewhere. */
   released(task: Task): void {
-    if (this.placing !== task) return;
+    if (this.placing?.task !== task) return;
+    this.framer.divert(this.placing.dest);
     this.placing = undefined;
-    this.framer.divert();
   }
 
   private readonly onDigestError = (e: PduError, info: FrameInfo): void => {

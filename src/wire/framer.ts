@@ -122,10 +122,11 @@ export class PduFramer {
   /**
    * The destination of the data being placed is no longer to be written (its command ended):
    * what was placed is copied aside and the rest of the PDU goes there, to be decoded as usual.
+   * With `dest`, only when that is the destination in use.
    */
-  divert(): void {
+  divert(dest?: Uint8Array): void {
     const d = this.dest;
-    if (d === undefined || this.placed === d.length) return;
+    if (d === undefined || this.placed === d.length || (dest !== undefined && dest !== d)) return;
     const aside = new Uint8Array(d.length);
     aside.set(d.subarray(0, this.placed));
     this.dest = aside;

@@ -224,13 +224,16 @@ test("PduFramer: bytes read into readTarget() are not copied, and the next heade
   assert.equal(f.readTarget(), undefined, "a PDU that was not placed ends the header-only reads");
 });
 
-test("PduFramer.divert() keeps a placed PDU whole without writing its destination any more", () => {
+test("PduFramer.divert(dest) keeps a placed PDU whole without writing its destination any more", () => {
   const { bytes, data } = dataInStream([40000], {});
   const dest = new Uint8Array(40000);
   const f = new PduFramer({ placer: () => dest });
   const pdus: Pdu[] = [];
   f.push(bytes.subarray(0, 10000), (p) => pdus.push(p));
-  f.divert();
+  f.divert(new Uint8Array(40000));
+  assert.equal(f.readTarget()?.buffer, dest.buffer, "divert(other) leaves a placement into another buffer alone");
+  f.divert(dest);
+  assert.notEqual(f.readTarget()?.buffer, dest.buffer);
   f.push(bytes.subarray(10000), (p) => pdus.push(p));
   assert.deepEqual(dest.subarray(10000 - 48), new Uint8Array(40000 - 10000 + 48), "nothing written after divert()");
   assert.deepEqual(pdus[0].data, data[0]);
