@@ -240,8 +240,12 @@ export class Task implements TaskRef {
    */
   dataInTarget(bufferOffset: number, n: number): Uint8Array | undefined {
     if (this.dir !== "read" || bufferOffset !== this.received || bufferOffset + n > this.length) return undefined;
-    this.readBuf ??= this.into ?? allocReadBuffer(this.length);
-    return this.readBuf.subarray(bufferOffset, bufferOffset + n);
+    return this.buffer().subarray(bufferOffset, bufferOffset + n);
+  }
+
+  /** Where read data goes: the caller's buffer, else one of our own, taken at the first data. */
+  private buffer(): Uint8Array {
+    return this.readBuf ??= this.into ?? allocReadBuffer(this.length);
   }
 
   /** Data-In: check DataSN and offset, copy the data, complete on S (phase collapse). */
@@ -259,7 +263,7 @@ export class Task implements TaskRef {
       this.firstData(this.clock.now(), d.bufferOffset, n);
       // Copied: the Data-In is a view of the connection's read buffer, reused on the next read;
       // unless it was placed in our buffer as it arrived (dataInTarget).
-      const buf = this.readBuf ??= this.into ?? allocReadBuffer(this.length);
+      const buf = this.buffer();
       if (d.data.buffer !== buf.buffer || d.data.byteOffset !== buf.byteOffset + d.bufferOffset) buf.set(d.data, d.bufferOffset);
       this.received += n;
     }

@@ -161,7 +161,7 @@ export class PduFramer {
         take = Math.min(dest.length - this.placed, n - i);
         // Read straight into the destination (readTarget): nothing to copy.
         if (chunk.buffer !== dest.buffer || chunk.byteOffset + i !== dest.byteOffset + this.placed) {
-          dest.set(take === n - i && i === 0 ? chunk : chunk.subarray(i, i + take), this.placed);
+          dest.set(chunk.subarray(i, i + take), this.placed);
         }
         this.placed += take;
       } else {
