@@ -15,6 +15,7 @@ export interface Command {
 
 /** Run one command with its argv; resolves with the exit code. */
 export async function runCommand(prog: string, cmd: Command, argv: string[]): Promise<number> {
+  endOnClosedStdout();
   try {
     const parsed = parseCommand(cmd.spec, argv);
     if (parsed.values.help) {
@@ -25,6 +26,22 @@ export async function runCommand(prog: string, cmd: Command, argv: string[]): Pr
   } catch (e) {
     return report(prog, e);
   }
+}
+
+let stdoutGuarded = false;
+
+/**
+ * A reader that goes away (`iscsiscope bench --json | head -c 80`) ends the command quietly,
+ * as SIGPIPE ends iostat, instead of an EPIPE stack trace; a command that streams through
+ * StdoutLines (its own "error" listener) stops its output itself and finishes its work.
+ */
+function endOnClosedStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") throw e;
+    if (process.stdout.listenerCount("error") === 1) process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+  });
 }
 
 /** Print an error as one line; returns the exit code. */

@@ -208,6 +208,19 @@ test("iscsisnoop | head: the reader leaving ends the output quietly, exit 0", as
   assert.equal(err, "");
 });
 
+test("iscsistat --json | head: a reader leaving a command that prints JSON ends it quietly, exit 0, no stack trace", async () => {
+  const proc = spawn(process.execPath, [BINS.iscsistat, "--json", "--pcap", file("tgtd-bench"), "--port", port("tgtd-bench"), "0.001"],
+    { stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  let reports = 0;
+  proc.stderr.on("data", (b: Buffer) => (err += b.toString()));
+  proc.stdout.once("data", () => { reports++; proc.stdout.destroy(); });
+  const code = await new Promise<number | null>((r) => proc.on("exit", r));
+  assert.equal(reports, 1);
+  assert.equal(code, 0, err);
+  assert.equal(err, "");
+});
+
 test("iscsisnoop --progress: a bar on stderr that reaches 100%; none by default when stderr is not a terminal", async () => {
   const withBar = await runBin(BINS.iscsisnoop, ["summary", "--progress", "--port", port("tgtd-bench"), file("tgtd-bench")]);
   assert.equal(withBar.code, 0, withBar.stderr);
