@@ -4,6 +4,8 @@
  * QD1, 1 MiB sequential read at QD4; ours once with nothing subscribed and once with every
  * probe subscribed (a counting subscriber on `iscsi:::`). Prints IOPS, MB/s, CPU per I/O and
  * the ratios. CPU of iscsi-perf is read from /proc while it runs (user+system ticks).
+ * A fourth row, the Node floor (floor-client.ts), runs the same reads from a bare socket
+ * loop with no initiator around it: what Node itself allows on this machine.
  */
 import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -15,6 +17,7 @@ import { table } from "./measure.js";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const IQN = "iqn.2026-11.io.iscsiscope.bench:disk";
+const LUN_BLOCKS = (1 << 30) / 512;
 const BIN = join(repoRoot, "dist", "src", "cli", "iscsiscope.js");
 
 interface Config { name: string; random: boolean; qd: number; bs: number }
@@ -66,6 +69,19 @@ function ours(url: string, c: Config, probes: boolean): Promise<Sample> {
   });
 }
 
+/** The Node floor (floor-client.ts): a raw socket loop, no initiator, on the same target and LUN. */
+function floor(port: number, c: Config): Promise<Sample> {
+  const args = [join(repoRoot, "dist", "test", "bench", "floor-client.js"), "127.0.0.1", String(port), IQN, "1", "--qd", String(c.qd),
+    "--bs", String(c.bs), "--blocks", String(LUN_BLOCKS), "--time", String(SECONDS), ...(c.random ? ["--random"] : [])];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`floor-client failed: ${stderr || err.message}`));
+      const r = JSON.parse(stdout) as { iops: number; cpuUsPerIo: number };
+      resolve({ iops: r.iops, mbps: (r.iops * c.bs) / 1e6, cpuUsPerIo: r.cpuUsPerIo });
+    });
+  });
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -74,21 +90,24 @@ function median(xs: number[]): number {
 export async function benchInitiator(): Promise<void> {
   const tgtd = await startTgtd();
   try {
-    await tgtd.addTarget({ iqn: IQN, luns: [{ size: "1G" }] });
+    await tgtd.addTarget({ iqn: IQN, luns: [{ size: LUN_BLOCKS * 512 }] });
     const url = `iscsi://127.0.0.1:${tgtd.port}/${IQN}/1`;
     const rows: Array<Array<string | number>> = [];
     for (const c of CONFIGS) {
       const lib: Sample[] = [];
       const none: Sample[] = [];
       const all: Sample[] = [];
+      const raw: Sample[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         lib.push(await iscsiPerf(url, c));
         none.push(await ours(url, c, false));
         all.push(await ours(url, c, true));
+        raw.push(await floor(tgtd.port, c));
       }
       const m = (xs: Sample[], k: keyof Sample) => median(xs.map((x) => x[k]));
       const base = m(lib, "iops");
-      for (const [tool, xs] of [["iscsi-perf (libiscsi)", lib], ["iscsiscope, nothing subscribed", none], ["iscsiscope, every probe subscribed", all]] as const) {
+      for (const [tool, xs] of [["iscsi-perf (libiscsi)", lib], ["iscsiscope, nothing subscribed", none], ["iscsiscope, every probe subscribed", all],
+        ["node floor: raw socket loop, no initiator", raw]] as const) {
         rows.push([c.name, tool, Math.round(m(xs, "iops")), m(xs, "mbps").toFixed(1), m(xs, "cpuUsPerIo").toFixed(1), (m(xs, "iops") / base).toFixed(2)]);
       }
       rows.push([c.name, "every probe vs nothing: IOPS", "", "", "", `${(((m(all, "iops") / m(none, "iops")) - 1) * 100).toFixed(1)}%`]);
