@@ -17,6 +17,7 @@ import { allocReadBuffer } from "./slab.js";
 /** Shared empties for commands without immediate data or AHS (read, never written). */
 const NO_DATA = new Uint8Array(0);
 const NO_AHS = Object.freeze([]) as unknown as ScsiCommand["ahs"];
+const NO_DATA_OUT = Object.freeze([]) as unknown as DataOut[];
 
 /** What the target answered for a command: a SCSI status is a result, CHECK CONDITION included. */
 export interface ScsiResult {
@@ -158,7 +159,7 @@ export class Task implements TaskRef {
     this.expR2TSN = 0;
     this.readBuf = undefined;
     let immediate: Uint8Array = NO_DATA;
-    const unsolicited: DataOut[] = [];
+    let unsolicited = NO_DATA_OUT;
     if (this.dir === "write" && this.writeData) {
       const first = Math.min(this.length, dp.firstBurstLength);
       if (dp.immediateData) {
@@ -166,7 +167,7 @@ export class Task implements TaskRef {
         this.sent = immediate.length;
       }
       if (!dp.initialR2T && this.sent < first) {
-        unsolicited.push(...this.dataOuts(RESERVED_TAG, this.sent, first - this.sent, dp.maxXmitDataSegmentLength, expStatSN));
+        unsolicited = this.dataOuts(RESERVED_TAG, this.sent, first - this.sent, dp.maxXmitDataSegmentLength, expStatSN);
         this.sent = first;
       }
     }

@@ -133,7 +133,9 @@ function writeScsiCommand(h: Uint8Array, p: T.ScsiCommand): void {
   put32(h, F.expectedDataTransferLength, p.expectedDataTransferLength);
   put32(h, F.cmdSN, p.cmdSN);
   put32(h, F.expStatSN, p.expStatSN);
-  h.set(p.cdb.subarray(0, F.cdb[1]), F.cdb[0]);
+  const cdb = p.cdb;
+  const n = Math.min(cdb.length, F.cdb[1]);
+  for (let i = 0, o = F.cdb[0]; i < n; i++) h[o + i] = cdb[i]; // 16 bytes: a loop, no view
 }
 
 function writeTaskRequest(h: Uint8Array, p: T.TaskRequest): void {
