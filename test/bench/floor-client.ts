@@ -128,7 +128,10 @@ async function main(): Promise<void> {
       skip = hdr[4] * 4 + ((hdr.readUIntBE(5, 3) + 3) & ~3);
       const op = hdr[0] & 0x3f;
       const complete = op === 0x21 || (op === 0x25 && (hdr[1] & 1) !== 0);
-      if (!complete && op !== 0x25) throw new Error(`floor-client: unexpected opcode 0x${op.toString(16)}`);
+      if (!complete && op !== 0x25) {
+        process.stderr.write(`floor-client: the target sent opcode 0x${op.toString(16)}, which this loop does not handle\n`);
+        process.exit(1);
+      }
       if (complete) {
         expStatSN = (hdr.readUInt32BE(24) + 1) >>> 0;
         maxCmdSN = hdr.readUInt32BE(32);
