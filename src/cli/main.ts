@@ -32,15 +32,20 @@ let stdoutGuarded = false;
 
 /**
  * A reader that goes away (`iscsiscope bench --json | head -c 80`) ends the command quietly,
- * as SIGPIPE ends iostat, instead of an EPIPE stack trace; a command that streams through
- * StdoutLines (its own "error" listener) stops its output itself and finishes its work.
+ * as SIGPIPE ends iostat, instead of an EPIPE stack trace. A command that streams through
+ * StdoutLines (its own "error" listener) stops its output itself and finishes its work; one
+ * that cleans up on SIGTERM (the demo stops its tgtd) is ended the way SIGTERM ends it.
  */
 function endOnClosedStdout(): void {
   if (stdoutGuarded) return;
   stdoutGuarded = true;
+  let ending = false;
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code !== "EPIPE" && e.code !== "ERR_STREAM_DESTROYED") throw e;
-    if (process.stdout.listenerCount("error") === 1) process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    if (ending || process.stdout.listenerCount("error") > 1) return;
+    ending = true;
+    if (process.listenerCount("SIGTERM") > 0) process.emit("SIGTERM", "SIGTERM");
+    else process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
   });
 }
 

@@ -52,13 +52,13 @@ export function put48(b: Uint8Array, f: Field, v: number): void {
   b[o + 5] = lo;
 }
 
-/** An unsigned 64-bit bigint (the LUN) into an 8-byte field. */
 const TWO_64 = 1n << 64n;
 /** The last 64-bit value written, split: a session writes the same LUN on every command. */
 let last64 = 0n;
 let last64Hi = 0;
 let last64Lo = 0;
 
+/** An unsigned 64-bit bigint (the LUN) into an 8-byte field. */
 export function put64(b: Uint8Array, f: Field, v: bigint): void {
   if (v === 0n) return; // the caller's array is zero-filled; LUN 0 is the common case
   if (v !== last64) {
