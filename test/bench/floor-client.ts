@@ -4,7 +4,8 @@
  * from a prebuilt 48-byte command header patched in place; the replies are not decoded,
  * only framed (BHS length fields, opcode, S bit, StatSN, MaxCmdSN), and their data is
  * read into one fixed buffer (node:net `onread`, no allocation per read, as if every
- * Data-In were placed). No probes, no tasks, no promises, no checks of the data.
+ * Data-In were placed). No probes, no tasks, no promises, no checks of the data or of the
+ * status (tgtd's one UNIT ATTENTION after login counts as an I/O).
  *
  * It is not an initiator: it answers nothing the target asks and stops at the first PDU it
  * does not expect. It shows what Node itself costs for the loop on this machine — one
