@@ -53,22 +53,13 @@ export function put48(b: Uint8Array, f: Field, v: number): void {
 }
 
 const TWO_64 = 1n << 64n;
-/** The last 64-bit value written, split: a session writes the same LUN on every command. */
-let last64 = 0n;
-let last64Hi = 0;
-let last64Lo = 0;
 
 /** An unsigned 64-bit bigint (the LUN) into an 8-byte field. */
 export function put64(b: Uint8Array, f: Field, v: bigint): void {
   if (v === 0n) return; // the caller's array is zero-filled; LUN 0 is the common case
-  if (v !== last64) {
-    if (v < 0n || v >= TWO_64) throw misfit(f, v);
-    last64Hi = Number(v >> 32n);
-    last64Lo = Number(BigInt.asUintN(32, v));
-    last64 = v;
-  }
-  const hi = last64Hi;
-  const lo = last64Lo;
+  if (v < 0n || v >= TWO_64) throw misfit(f, v);
+  const hi = Number(v >> 32n);
+  const lo = Number(BigInt.asUintN(32, v));
   const o = f[0];
   b[o] = hi >>> 24;
   b[o + 1] = hi >>> 16;

@@ -15,7 +15,7 @@
  * prints {"iops":…, "cpuUsPerIo":…}.
  */
 import { connect, type Socket } from "node:net";
-import { decodePdu, decodeText, encodePdu, encodeText, type LoginRequest } from "../../src/wire/index.js";
+import { decodePdu, decodeText, encodePdu, encodeText, pduLength, type LoginRequest } from "../../src/wire/index.js";
 
 interface Args { host: string; port: number; iqn: string; lun: number; qd: number; bs: number; blocks: number; seconds: number; random: boolean }
 
@@ -49,7 +49,7 @@ function login(sock: Socket, a: Args, setReader: (r: (n: number, buf: Uint8Array
     setReader((n, buf) => {
       got = Buffer.concat([got, buf.subarray(0, n)]);
       if (got.length < 48) return;
-      const len = 48 + got[4] * 4 + ((got.readUIntBE(5, 3) + 3) & ~3);
+      const len = pduLength(got);
       if (got.length < len) return;
       const r = decodePdu(got.subarray(0, len));
       if (r.kind !== "login-response" || r.statusClass !== 0 || !r.transit || r.nsg !== 3) {
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       i += k;
       if (have < 48) break;
       have = 0;
-      skip = hdr[4] * 4 + ((hdr.readUIntBE(5, 3) + 3) & ~3);
+      skip = pduLength(hdr) - 48;
       const op = hdr[0] & 0x3f;
       const complete = op === 0x21 || (op === 0x25 && (hdr[1] & 1) !== 0);
       if (!complete && op !== 0x25) {

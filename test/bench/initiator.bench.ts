@@ -57,29 +57,29 @@ function iscsiPerf(url: string, c: Config): Promise<Sample> {
   });
 }
 
-function ours(url: string, c: Config, probes: boolean): Promise<Sample> {
-  const args = [BIN, "bench", url, "--rw", c.random ? "randread" : "read", "--bs", String(c.bs), "--qd", String(c.qd),
-    "--time", String(SECONDS), "--json", ...(probes ? ["--probes", "iscsi:::"] : [])];
+/** Run a node script that prints one JSON document; resolve with it. */
+function nodeJson<T>(what: string, args: string[]): Promise<T> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`iscsiscope bench failed: ${stderr || err.message}`));
-      const r = JSON.parse(stdout) as { read: { iops: number; bw: number }; cpu: { usPerIo: number } };
-      resolve({ iops: r.read.iops, mbps: r.read.bw / 1e6, cpuUsPerIo: r.cpu.usPerIo });
+      if (err) return reject(new Error(`${what} failed: ${stderr || err.message}`));
+      resolve(JSON.parse(stdout) as T);
     });
   });
 }
 
+async function ours(url: string, c: Config, probes: boolean): Promise<Sample> {
+  const args = [BIN, "bench", url, "--rw", c.random ? "randread" : "read", "--bs", String(c.bs), "--qd", String(c.qd),
+    "--time", String(SECONDS), "--json", ...(probes ? ["--probes", "iscsi:::"] : [])];
+  const r = await nodeJson<{ read: { iops: number; bw: number }; cpu: { usPerIo: number } }>("iscsiscope bench", args);
+  return { iops: r.read.iops, mbps: r.read.bw / 1e6, cpuUsPerIo: r.cpu.usPerIo };
+}
+
 /** The Node floor (floor-client.ts): a raw socket loop, no initiator, on the same target and LUN. */
-function floor(port: number, c: Config): Promise<Sample> {
+async function floor(port: number, c: Config): Promise<Sample> {
   const args = [join(repoRoot, "dist", "test", "bench", "floor-client.js"), "127.0.0.1", String(port), IQN, "1", "--qd", String(c.qd),
     "--bs", String(c.bs), "--blocks", String(LUN_BLOCKS), "--time", String(SECONDS), ...(c.random ? ["--random"] : [])];
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`floor-client failed: ${stderr || err.message}`));
-      const r = JSON.parse(stdout) as { iops: number; cpuUsPerIo: number };
-      resolve({ iops: r.iops, mbps: (r.iops * c.bs) / 1e6, cpuUsPerIo: r.cpuUsPerIo });
-    });
-  });
+  const r = await nodeJson<{ iops: number; cpuUsPerIo: number }>("floor-client", args);
+  return { iops: r.iops, mbps: (r.iops * c.bs) / 1e6, cpuUsPerIo: r.cpuUsPerIo };
 }
 
 function median(xs: number[]): number {

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { TransportError } from "../../../src/errors.js";
+import { concatBytes } from "../../../src/wire/byte-writer.js";
 import type { Transport, TransportHandlers, TransportInfo } from "../../../src/initiator/transport.js";
 import type { FakeConnection, Wire } from "./connection.js";
 import type { TargetCore } from "./core.js";
@@ -96,7 +97,7 @@ export class MemoryTransport implements Transport {
 
   write(parts: readonly Uint8Array[]): void {
     if (!this.open) return;
-    const bytes = join(parts);
+    const bytes = concatBytes(parts); // a copy: the sender may reuse its buffers
     const conn = this.conn!;
     setImmediate(() => conn.receive(bytes));
   }
@@ -115,7 +116,7 @@ export class MemoryTransport implements Transport {
   }
 
   private toInitiator(parts: readonly Uint8Array[]): void {
-    const bytes = join(parts);
+    const bytes = concatBytes(parts); // a copy: the sender may reuse its buffers
     setImmediate(() => {
       if (this.open) this.on!.data(bytes);
     });
@@ -135,16 +136,4 @@ export class MemoryTransport implements Transport {
       on.end({ kind: "fin", message: "the target closed the connection (TCP FIN)" });
     });
   }
-}
-
-function join(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0].slice();
-  const n = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
