@@ -164,10 +164,18 @@ export class Connection implements ConnRef {
 
   // ---- sending and receiving ----
 
-  /** Encode and send one PDU, firing pdu:send and its opcode probe. */
+  /** Whether a PDU sent now would leave (false once the target's FIN is in). */
+  get writable(): boolean {
+    return this.transport.writable;
+  }
+
+  /**
+   * Encode and send one PDU, firing pdu:send and its opcode probe. A PDU the transport refuses
+   * (the target's FIN is in, the failure not yet handled) fires nothing: it never left.
+   */
   send(pdu: Pdu): void {
     const parts = encodePduVec(pdu, this.digests);
-    this.transport.write(parts);
+    if (!this.transport.write(parts)) return;
     const gen = this.probes["pdu:send"];
     const named = this.probes[PDU_PROBE_KEY[pdu.kind]];
     if (gen.hasSubscribers || named.hasSubscribers) {

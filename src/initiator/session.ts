@@ -314,7 +314,9 @@ export class Session implements SessionRef, TaskOwner {
   /** Send queued commands while the window is open and the queue depth allows. */
   pump(): void {
     const c = this.conn;
-    if (!c || c.state !== "LOGGED_IN" || this.state !== "LOGGED_IN") return;
+    // Not writable: the target's FIN is in and the failure is on its way; commands wait for
+    // the reconnect rather than take an ITT and a CmdSN on a connection that cannot carry them.
+    if (!c || c.state !== "LOGGED_IN" || this.state !== "LOGGED_IN" || !c.writable) return;
     const dp = this.dataPath();
     while (this.pending.length > 0 && this.tasks.size < this.queueDepth && snLe(this.cmdSN, this.maxCmdSN)) {
       const task = this.pending.shift()!;

@@ -38,8 +38,13 @@ export interface TransportHandlers {
 export interface Transport {
   /** Connect; rejects with TransportError (code ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ...). */
   connect(host: string, port: number, timeoutMs: number, on: TransportHandlers): Promise<TransportInfo>;
-  /** Queue bytes; pieces written in one turn of the event loop leave in as few syscalls as possible. */
-  write(parts: readonly Uint8Array[]): void;
+  /**
+   * Queue bytes; pieces written in one turn of the event loop leave in as few syscalls as
+   * possible. False when nothing was queued: the transport has ended, or the peer has closed.
+   */
+  write(parts: readonly Uint8Array[]): boolean;
+  /** Whether write() would take bytes now (connected, and the peer has not closed). */
+  readonly writable: boolean;
   /** Graceful close (FIN). */
   close(): void;
   /** Abort (RST when the socket is open). */
@@ -50,6 +55,9 @@ export type TransportFactory = () => Transport;
 
 /** Bytes read per read(2): large enough for a 256 KiB Data-In and its header in one read. */
 const READ_BUFFER = 512 * 1024;
+
+/** The write that asks the kernel how the peer ended (see attach). */
+const NOTHING = new Uint8Array(0);
 
 /** Pieces at least this long are written as they are; smaller ones are copied together. */
 const LARGE = 16 * 1024;
@@ -69,6 +77,8 @@ function fmtAddr(addr: string | undefined, port: number | undefined, family: str
 export class TcpTransport implements Transport {
   private socket: Socket | undefined;
   private ended = false;
+  /** The peer's FIN (or a reset seen as one) arrived: nothing more is queued. */
+  private peerEnded = false;
   private scheduled = false;
   private small: Uint8Array[] = [];
   private smallBytes = 0;
@@ -87,7 +97,9 @@ export class TcpTransport implements Transport {
       // read): the receiver's target when it has one, else the shared buffer.
       const readBuffer = new Uint8Array(Buffer.allocUnsafeSlow(READ_BUFFER).buffer);
       const s = netConnect({
-        host, port, noDelay: true,
+        // Half-open allowed so that, at the peer's end of stream, a write still reaches the
+        // kernel: attach() asks it whether that end was a FIN or a reset.
+        host, port, noDelay: true, allowHalfOpen: true,
         onread: {
           buffer: () => this.readTarget?.() ?? readBuffer,
           callback: (n: number, buf: Uint8Array) => { this.onRead?.(buf.subarray(0, n)); return true; },
@@ -120,11 +132,25 @@ export class TcpTransport implements Transport {
     this.onRead = (chunk) => on.data(chunk);
     this.readTarget = on.readTarget;
     s.on("error", (err: NodeJS.ErrnoException) => {
-      last = { kind: err.code === "ECONNRESET" ? "reset" : "error", code: err.code, message: err.message };
+      last ??= { kind: err.code === "ECONNRESET" ? "reset" : "error", code: err.code, message: err.message };
     });
     s.on("end", () => {
-      last ??= { kind: "fin", message: "the target closed the connection (TCP FIN)" };
-      s.end();
+      this.peerEnded = true;
+      if (s.writableEnded) {
+        // Our close() came first: its FIN answered, nothing left to ask.
+        last ??= { kind: "fin", message: "the target closed the connection (TCP FIN)" };
+        return;
+      }
+      // node:net reports the end of the stream for a FIN, and also for a RST that arrives right
+      // behind data: libuv takes the poll's hang-up after a short read as the end and never
+      // reads the error. A write of nothing asks the kernel: the reset still pending
+      // (ECONNRESET), a reset after a FIN (EPIPE), or a FIN alone (no error, nothing sent).
+      s.write(NOTHING, (err?: NodeJS.ErrnoException | null) => {
+        last ??= err?.code === "ECONNRESET"
+          ? { kind: "reset", code: err.code, message: "the target reset the connection (TCP RST)" }
+          : { kind: "fin", message: "the target closed the connection (TCP FIN)" };
+        s.end();
+      });
     });
     s.on("close", () => {
       if (this.ended) return;
@@ -133,9 +159,13 @@ export class TcpTransport implements Transport {
     });
   }
 
-  write(parts: readonly Uint8Array[]): void {
+  get writable(): boolean {
+    return this.socket !== undefined && !this.socket.destroyed && !this.peerEnded;
+  }
+
+  write(parts: readonly Uint8Array[]): boolean {
     const s = this.socket;
-    if (!s || s.destroyed) return;
+    if (!s || s.destroyed || this.peerEnded) return false;
     for (const p of parts) {
       if (p.length >= LARGE) {
         this.flushSmall();
@@ -149,6 +179,7 @@ export class TcpTransport implements Transport {
       this.scheduled = true;
       process.nextTick(this.flush);
     }
+    return true;
   }
 
   /** Pieces written in one turn leave together: small ones joined into one buffer, large ones as they are. */

@@ -42,6 +42,9 @@ for (const [iqn, digest] of [[PLAIN, "None"], [DIGEST, "CRC32C"]] as const) {
           },
         }),
         write: (parts) => tcp.write(parts),
+        get writable() {
+          return tcp.writable;
+        },
         close: () => tcp.close(),
         destroy: () => tcp.destroy(),
       };

@@ -29,6 +29,9 @@ function scribbling(inner: Transport): Transport {
       end: (how) => on.end(how),
     }),
     write: (parts) => inner.write(parts),
+    get writable() {
+      return inner.writable;
+    },
     close: () => inner.close(),
     destroy: () => inner.destroy(),
   };

@@ -95,11 +95,16 @@ export class MemoryTransport implements Transport {
     return Promise.resolve({ local, remote, family: host.includes(":") ? 6 : 4 });
   }
 
-  write(parts: readonly Uint8Array[]): void {
-    if (!this.open) return;
+  get writable(): boolean {
+    return this.open;
+  }
+
+  write(parts: readonly Uint8Array[]): boolean {
+    if (!this.open) return false;
     const bytes = concatBytes(parts); // a copy: the sender may reuse its buffers
     const conn = this.conn!;
     setImmediate(() => conn.receive(bytes));
+    return true;
   }
 
   close(): void {
