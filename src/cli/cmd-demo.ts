@@ -17,7 +17,6 @@ import type { DaemonConfig } from "../daemon/config.js";
 import { openRecording } from "../record/reader.js";
 import { report } from "../record/queries.js";
 import type { Kstat } from "../stat/kstat.js";
-import { Dashboard } from "../tui/dashboard.js";
 import { DASHBOARD_DIR, loadLayouts } from "../tui/layout.js";
 import { terminalProblem } from "../tui/terminal.js";
 import type { FeedEvent } from "../tui/feed.js";
@@ -130,6 +129,8 @@ async function loggedIn(d: Daemon, n: number): Promise<ReturnType<Daemon["holder
 
 /** iscsitop on the daemon's socket until q (or `seconds`). */
 async function watchWithTop(feed: DaemonFeed, layouts: ReturnType<typeof loadLayouts>, seconds: number): Promise<void> {
+  // Loaded here: blessed and blessed-contrib cost every other iscsiscope command ~0.1 s to start.
+  const { Dashboard } = await import("../tui/dashboard.js");
   const dash = new Dashboard(feed, { layouts: new Map([...layouts].sort(([a], [b]) => Number(b === "top") - Number(a === "top"))), initial: "top", delayS: 1 });
   const timer = Number.isFinite(seconds) ? setTimeout(() => dash.quit(), seconds * 1000) : undefined;
   const signals = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
