@@ -34,16 +34,22 @@ async function connect(port: number): Promise<{ tr: TcpTransport; ended: Promise
   return { tr, ended };
 }
 
-test("a RST right behind data (one wakeup, which node:net reports as an end of stream) is a reset", async (t) => {
-  const port = await peer(t, (c) => {
+/**
+ * A peer that sends 1000 bytes and ends the connection with `end` in the same turn of its
+ * loop: the client's kernel holds both before the client's next poll.
+ */
+function dataThen(end: (c: Socket) => void): (c: Socket) => void {
+  return (c) => {
     c.on("data", () => undefined);
-    // Both leave in this turn of the loop: the client's kernel holds the data and the RST
-    // before the client's next poll.
     setTimeout(() => {
       c.write(Buffer.alloc(1000, 1));
-      c.resetAndDestroy();
+      end(c);
     }, 20);
-  });
+  };
+}
+
+test("a RST right behind data (one wakeup, which node:net reports as an end of stream) is a reset", async (t) => {
+  const port = await peer(t, dataThen((c) => c.resetAndDestroy()));
   for (let i = 0; i < 5; i++) {
     const { ended } = await connect(port);
     const e = await ended;
@@ -53,13 +59,7 @@ test("a RST right behind data (one wakeup, which node:net reports as an end of s
 });
 
 test("a FIN after data is a FIN", async (t) => {
-  const port = await peer(t, (c) => {
-    c.on("data", () => undefined);
-    setTimeout(() => {
-      c.write(Buffer.alloc(1000, 1));
-      c.destroy();
-    }, 20);
-  });
+  const port = await peer(t, dataThen((c) => c.destroy()));
   const { ended } = await connect(port);
   const e = await ended;
   assert.equal(e.bytes, 1000);
