@@ -2,6 +2,7 @@
 /**
  * `iscsiscope COMMAND ...`: discover, inq, luns, bench, demo, daemon, login, logout, list.
  */
+import "./gc.js"; // first: see gc.ts
 import { BENCH, runBench } from "./cmd-bench.js";
 import { DAEMON, LIST, LOGIN, LOGOUT, runDaemon, runList, runLogin, runLogout } from "./cmd-daemon.js";
 import { DEMO, runDemo } from "./cmd-demo.js";

@@ -7,6 +7,7 @@
  * login timeline, the command mix, service response times, disconnects, anomalies and TCP
  * trouble. `--db OUT.sqlite` records the replay with the flight recorder.
  */
+import "./gc.js"; // first: see gc.ts
 import type { CaptureEvent, PduEvent } from "../capture/index.js";
 import { ProbeBus } from "../probe/bus.js";
 import type { AnomalyArgs, DisconnectArgs } from "../probe/catalog.js";

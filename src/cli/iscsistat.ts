@@ -6,6 +6,7 @@
  * statistic as `iscsi:<instance>:<name>:<statistic>` and its value, like `kstat -p`.
  * Sources: the daemon (default), a recording (`--db FILE`), a capture (`--pcap FILE`).
  */
+import "./gc.js"; // first: see gc.ts
 import { DaemonClient } from "../daemon/client.js";
 import type { SnapshotResponse } from "../daemon/protocol.js";
 import { defaultSocketPath } from "../daemon/socket-path.js";

@@ -4,6 +4,7 @@
  * disconnects, laid out by a file under dashboards/ and fed by any source: the daemon
  * (default), a recording (--db), a capture (--pcap) or the in-process demo (--demo).
  */
+import "./gc.js"; // first: see gc.ts
 import { Dashboard } from "../tui/dashboard.js";
 import { DASHBOARD_DIR, LayoutError, loadLayoutFile, loadLayouts, type Layout } from "../tui/layout.js";
 import { checkFeedOptions, openFeed, type FeedOptions } from "./feeds/open-feed.js";
