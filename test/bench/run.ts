@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: every benchmark, ours and the peers' side by side, with ratios.
- * `npm run bench -- crc32c codec` runs only the named sections.
+ * `npm run bench -- crc32c codec` runs only the named sections. The sections that run in this
+ * process (the recorder's I/O among them) run with the commands' GC setting.
  */
+import "../../src/cli/gc.js";
 import { benchBus } from "./bus.bench.js";
 import { benchCapture } from "./capture.bench.js";
 import { benchCodec } from "./codec.bench.js";
