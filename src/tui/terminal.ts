@@ -14,9 +14,8 @@ import type blessed from "blessed";
 
 /**
  * blessed, loaded when a screen is made: the commands that only ask terminalProblem (every
- * iscsiscope command, through the demo) must not load it. With blessed loaded, 4 KiB reads at
- * QD32 kept a third of the young generation alive at each scavenge (1% without), 4-7 ms
- * scavenges, 15-20% fewer IOPS (measured; blessed's cause not pinned down).
+ * iscsiscope command, through the demo) must not pay for it: ~0.1 s of start, and a heap big
+ * enough on its own to set off the collector trouble that ../cli/gc.ts describes.
  */
 const load = createRequire(import.meta.url);
 
