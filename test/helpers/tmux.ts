@@ -10,6 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { run } from "../../src/cli/peers/run.js";
 
@@ -118,6 +119,24 @@ export class TmuxPane {
 
   private tmux(...args: string[]): Promise<{ stdout: string }> {
     return run("tmux", ["-L", this.socket, ...args], { timeoutMs: 10_000 });
+  }
+}
+
+/**
+ * Run `body` with the pane, then kill the pane; when `body` fails, the test's diagnostics get
+ * the last screen and the command's stderr.
+ *
+ * @example
+ * await showing(t, pane, async () => { await pane.waitFor(/LOGGED_IN/, 10_000); });
+ */
+export async function showing(t: TestContext, pane: TmuxPane, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    t.diagnostic(`screen:\n${pane.screen}\nstderr:\n${pane.stderr()}`);
+    throw e;
+  } finally {
+    await pane.kill();
   }
 }
 

@@ -6,11 +6,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BINS } from "../helpers/cli.js";
-import { tableRows, TmuxPane } from "../helpers/tmux.js";
+import { showing, tableRows, TmuxPane } from "../helpers/tmux.js";
 
 test("iscsiscope demo on a terminal (tmux 160x45): iscsitop on the daemon, two sessions with reads and writes; q, then the report", async (t) => {
   const pane = await TmuxPane.start({ cols: 160, rows: 45, env: { TERM: "screen-256color", NCURSES_NO_UTF8_ACS: "1" }, command: [process.execPath, BINS.iscsiscope, "demo", "--time", "60"] });
-  try {
+  await showing(t, pane, async () => {
     const screen = await pane.waitFor((s) => {
       const rows = tableRows(s, "SID").filter((r) => /demo-[ab]$/.test(r.TARGET ?? ""));
       return rows.length === 2 && rows.every((r) => r.STATE === "LOGGED_IN" && Number(r["r/s"]) > 0 && Number(r["w/s"]) > 0);
@@ -21,10 +21,5 @@ test("iscsiscope demo on a terminal (tmux 160x45): iscsitop on the daemon, two s
     assert.match(after, /Disconnects by reason/);
     assert.equal(await pane.exited(30_000), 0);
     assert.equal(pane.stderr(), "");
-  } catch (e) {
-    t.diagnostic(`screen:\n${pane.screen}\nstderr:\n${pane.stderr()}`);
-    throw e;
-  } finally {
-    await pane.kill();
-  }
+  });
 });

@@ -5,7 +5,7 @@
  * the session row, the transitions and disconnects with their reason, the drill-down; the
  * replays stop paused on their last frame and seek back on a key.
  */
-import { after, before, test, type TestContext } from "node:test";
+import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +14,7 @@ import { BINS, runBin } from "../helpers/cli.js";
 import { startDaemon, until } from "../helpers/daemon.js";
 import { fixturePath } from "../helpers/paths.js";
 import { startTgtd, type Tgtd } from "../helpers/tgtd.js";
-import { tableRows, TmuxPane } from "../helpers/tmux.js";
+import { showing, tableRows, TmuxPane } from "../helpers/tmux.js";
 
 const IQN = "iqn.2026-11.io.iscsiscope.test:top-daemon";
 const DROP = fixturePath("pcap", "tgtd-drop.pcap");
@@ -38,16 +38,6 @@ function pane(args: string[]): Promise<TmuxPane> {
   return TmuxPane.start({ cols: 160, rows: 45, env: { TERM: "screen-256color", NCURSES_NO_UTF8_ACS: "1" }, command: [process.execPath, BINS.iscsitop, ...args] });
 }
 
-async function showing(t: TestContext, p: TmuxPane, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    t.diagnostic(`screen:\n${p.screen}\nstderr:\n${p.stderr()}`);
-    throw e;
-  } finally {
-    await p.kill();
-  }
-}
 
 /** A replay of tgtd-drop (capture or recording): the end of it, a seek back, the drill-down, q. */
 async function replayOfTheDrop(p: TmuxPane, kind: "capture" | "recording"): Promise<void> {

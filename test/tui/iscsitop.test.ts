@@ -7,7 +7,7 @@
  * known to break blessed (TERM=screen-256color); keys are sent with tmux send-keys. The
  * in-process --demo source is used under GNU screen and for the refusals.
  */
-import { after, before, test, type TestContext } from "node:test";
+import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ import { BINS, runBin } from "../helpers/cli.js";
 import { startDaemon, until } from "../helpers/daemon.js";
 import { repoRoot } from "../helpers/paths.js";
 import { startTgtd, type Tgtd } from "../helpers/tgtd.js";
-import { tableRows, TmuxPane } from "../helpers/tmux.js";
+import { showing, tableRows, TmuxPane } from "../helpers/tmux.js";
 
 const BIN = join(repoRoot, "dist", "src", "cli", "iscsitop.js");
 const A = "iqn.2026-11.io.iscsiscope.test:top-a";
@@ -82,17 +82,6 @@ function start(cols: number, rows: number, term: string, socket: string): Promis
   return TmuxPane.start({ cols, rows, env: { TERM: term, NCURSES_NO_UTF8_ACS: "1" }, command: [process.execPath, BIN, "--socket", socket] });
 }
 
-/** Run `body`; when it fails, the test's diagnostics get the last screen and stderr. */
-async function showing(t: TestContext, pane: TmuxPane, body: () => Promise<void>): Promise<void> {
-  try {
-    await body();
-  } catch (e) {
-    t.diagnostic(`screen:\n${pane.screen}\nstderr:\n${pane.stderr()}`);
-    throw e;
-  } finally {
-    await pane.kill();
-  }
-}
 
 /** "312" -> 312, "45k" -> 45000, "7.5" -> 7.5. */
 function rate(cell: string | undefined): number {
