@@ -164,8 +164,7 @@ export class TcpTransport implements Transport {
   }
 
   write(parts: readonly Uint8Array[]): boolean {
-    const s = this.socket;
-    if (!s || s.destroyed || this.peerEnded) return false;
+    if (!this.writable) return false;
     for (const p of parts) {
       if (p.length >= LARGE) {
         this.flushSmall();
