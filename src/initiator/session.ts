@@ -496,12 +496,9 @@ export class Session implements SessionRef, TaskOwner {
     }
   }
 
+  /** The negotiated values the data path reads (the session's own, not a copy per command). */
   private dataPath(): DataPathParams {
-    const p = this.params!;
-    return {
-      immediateData: p.immediateData, initialR2T: p.initialR2T, firstBurstLength: p.firstBurstLength,
-      maxBurstLength: p.maxBurstLength, maxXmitDataSegmentLength: p.maxXmitDataSegmentLength,
-    };
+    return this.params!;
   }
 
   private failAll(code: "ERR_SESSION_CLOSED" | "ERR_SESSION_FAILED", why: string): void {

@@ -256,12 +256,13 @@ export class Task implements TaskRef {
     }
     this.expDataSN++;
     const n = d.data.length;
+    const t = this.clock.now(); // first data and status of a phase-collapsed Data-In share it
     if (n > 0) {
       if (d.bufferOffset !== this.received || d.bufferOffset + n > this.length || this.dir !== "read") {
         return this.owner.protocolError(this,
           `Data-In of ${n} bytes at offset ${d.bufferOffset}, expected offset ${this.received} within ${this.length}`, "data-in-offset");
       }
-      this.firstData(this.clock.now(), d.bufferOffset, n);
+      this.firstData(t, d.bufferOffset, n);
       // Copied: the Data-In is a view of the connection's read buffer, reused on the next read;
       // unless it was placed in our buffer as it arrived (dataInTarget).
       const buf = this.buffer();
@@ -269,7 +270,7 @@ export class Task implements TaskRef {
       this.received += n;
     }
     if (d.statusPresent) {
-      this.complete(0, d.status, undefined, d.residualCount, d.underflow, d.overflow);
+      this.complete(t, 0, d.status, undefined, d.residualCount, d.underflow, d.overflow);
     }
   }
 
@@ -280,11 +281,10 @@ export class Task implements TaskRef {
       const senseLength = (r.data[0] << 8) | r.data[1];
       if (senseLength > 0) sense = r.data.slice(2, 2 + senseLength);
     }
-    this.complete(r.response, r.status, sense, r.residualCount, r.underflow, r.overflow);
+    this.complete(this.clock.now(), r.response, r.status, sense, r.residualCount, r.underflow, r.overflow);
   }
 
-  private complete(response: number, status: number, sense: Uint8Array | undefined, residual: number, underflow: boolean, overflow: boolean): void {
-    const t = this.clock.now();
+  private complete(t: Ns, response: number, status: number, sense: Uint8Array | undefined, residual: number, underflow: boolean, overflow: boolean): void {
     this.move("complete");
     const data = this.readBuf ? (this.received === this.readBuf.length ? this.readBuf : this.readBuf.subarray(0, this.received)) : NO_DATA;
     this.finish(t, { response, status, sense, residual, underflow, overflow, data, latencyNs: t - this.queuedT }, undefined);

@@ -135,15 +135,17 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
     const gens = new Map<number, number>();
     const into = o.verify ? new Uint8Array(o.bs) : shared; // read into again and again
     let seq = 0;
-    while (process.hrtime.bigint() < end) {
+    // One clock read per I/O: the end of the last one is the start of the next.
+    let now = process.hrtime.bigint();
+    while (now < end) {
       if (o.rateIops) {
         await pace();
-        if (process.hrtime.bigint() >= end) break;
+        now = process.hrtime.bigint();
+        if (now >= end) break;
       }
       const isRead = mix === 100 || (mix > 0 && Math.random() * 100 < mix);
       const off = random ? Math.floor(Math.random() * (span / per)) * per : (o.verify ? (seq++ * per) % span : (seqCursor = (seqCursor + per) % span));
       const lba = base + off;
-      const t = process.hrtime.bigint();
       let data: Uint8Array | undefined;
       if (!isRead) {
         if (o.verify) {
@@ -155,6 +157,7 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
       }
       const cdb = lba + per - 1 <= 0xffffffff && per <= 0xffff
         ? (isRead ? read10Cdb(lba, per) : write10Cdb(lba, per)) : (isRead ? read16Cdb(BigInt(lba), per) : write16Cdb(BigInt(lba), per));
+      const t = o.verify ? process.hrtime.bigint() : now; // not counting the stamping of the data
       try {
         const req = { dir: isRead ? "read" as const : "write" as const, length: o.bs, data, lba: BigInt(lba), into: isRead ? into : undefined };
         let r = await s.scsi(o.lun, cdb, req);
@@ -173,9 +176,11 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
         errors++;
         firstError ??= e instanceof Error ? e.message : String(e);
         if (e instanceof TaskError && (e.code === "ERR_SESSION_FAILED" || e.code === "ERR_SESSION_CLOSED")) return;
+        now = process.hrtime.bigint();
         continue;
       }
-      const lat = Number(process.hrtime.bigint() - t);
+      now = process.hrtime.bigint();
+      const lat = Number(now - t);
       if (isRead) { readLat.push(lat); p.readIos++; p.readBytes += o.bs; }
       else { writeLat.push(lat); p.writeIos++; p.writeBytes += o.bs; }
     }
