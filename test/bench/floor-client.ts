@@ -12,7 +12,7 @@
  * socket read callback and one write per turn — next to iscsi-perf and iscsiscope bench.
  *
  *   node floor-client.js HOST PORT IQN LUN --qd N --bs BYTES --blocks N --time S [--random]
- * prints {"iops":…, "cpuUsPerIo":…}.
+ * prints {"iops":…, "cpuUsPerIo":…, "userUsPerIo":…}.
  */
 import { connect, type Socket } from "node:net";
 import { decodePdu, decodeText, encodePdu, encodeText, pduLength, type LoginRequest } from "../../src/wire/index.js";
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const c = process.cpuUsage(cpu0);
   sock.destroy();
-  process.stdout.write(`${JSON.stringify({ iops: done / seconds, cpuUsPerIo: (c.user + c.system) / done })}\n`);
+  process.stdout.write(`${JSON.stringify({ iops: done / seconds, cpuUsPerIo: (c.user + c.system) / done, userUsPerIo: c.user / done })}\n`);
 }
 
 main().catch((e: unknown) => {
