@@ -39,7 +39,11 @@ export interface ScsiRequest {
   data?: Uint8Array;
   /** LBA for probes and the recorder, when the caller knows it. */
   lba?: bigint;
-  /** For reads: put the data here (at least `length` bytes) instead of a new buffer. */
+  /**
+   * For reads: put the data here (at least `length` bytes) instead of a new buffer. Only its
+   * first `length` bytes are written; of those, the ones past what arrived (a short read, or a
+   * command that failed) are unspecified: data is read into place as it comes.
+   */
   into?: Uint8Array;
   timeoutMs?: number;
 }

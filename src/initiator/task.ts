@@ -18,6 +18,8 @@ import { allocReadBuffer } from "./slab.js";
 const NO_DATA = new Uint8Array(0);
 const NO_AHS = Object.freeze([]) as unknown as ScsiCommand["ahs"];
 const NO_DATA_OUT = Object.freeze([]) as unknown as DataOut[];
+/** Room given after a placed Data-In's data: padding, data digest and the next header fit in 59 bytes. */
+const PLACE_ROOM = 64;
 
 /** What the target answered for a command: a SCSI status is a result, CHECK CONDITION included. */
 export interface ScsiResult {
@@ -240,8 +242,11 @@ export class Task implements TaskRef {
    * data placement): this command's buffer, when they are the next bytes it expects.
    */
   dataInTarget(bufferOffset: number, n: number): Uint8Array | undefined {
-    if (this.dir !== "read" || bufferOffset !== this.received || bufferOffset + n > this.length) return undefined;
-    return this.buffer().subarray(bufferOffset, bufferOffset + n);
+    const end = bufferOffset + n;
+    if (this.dir !== "read" || bufferOffset !== this.received || end > this.length) return undefined;
+    // When more of this command's data is to come, the bytes after these are still to be
+    // written: room for the framer to read the next header into along with the data (Placer).
+    return this.buffer().subarray(bufferOffset, end < this.length ? Math.min(this.length, end + PLACE_ROOM) : end);
   }
 
   /** Where read data goes: the caller's buffer, else one of our own, taken at the first data. */

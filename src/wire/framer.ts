@@ -13,7 +13,10 @@
  * is in, a `placer` may name where its data segment goes (the read command's own buffer, as
  * libiscsi reads Data-In into the task's iovecs); the data is then copied there, or not copied
  * at all when the chunk already is that memory ({@link readTarget} says which memory to read
- * into next), and the PDU is decoded with its data as a view of the destination.
+ * into next), and the PDU is decoded with its data as a view of the destination. When the
+ * placer gives room after the data (more of the same command's data is to come there), the
+ * read that ends the data goes on into that room with the next header, which is copied out at
+ * once: a large read costs one read(2) per Data-In instead of two.
  */
 import { PduError } from "../errors.js";
 import { decodePdu, decodePlacedPdu, pduLength } from "./decode.js";
@@ -39,8 +42,12 @@ export interface FramerOptions extends DigestOptions {
 
 /**
  * Asked, once the header of a PDU with a large data segment is in (header digest checked),
- * where its `dataLength` bytes go: a Uint8Array of exactly that length, or undefined to let
- * the framer assemble the PDU as usual. `header` is valid during the call only.
+ * where its `dataLength` bytes go: a Uint8Array of at least that length, or undefined to let
+ * the framer assemble the PDU as usual. The first `dataLength` bytes receive the data; bytes
+ * beyond them are room the framer may read what follows in the stream into (padding, data
+ * digest, the next header; at most 59 bytes), copying it out before the next read: give room
+ * only in memory that nothing else reads until it is written again (the rest of the same
+ * read). `header` is valid during the call only.
  */
 export type Placer = (header: Uint8Array, dataLength: number) => Uint8Array | undefined;
 
@@ -85,6 +92,8 @@ export class PduFramer {
   /** Header length (BHS, AHS, header digest) of the PDU being assembled when it may be placed, else 0. */
   private placeAt = 0;
   private dest: Uint8Array | undefined;
+  /** What the placer gave: `dest`, or a longer view starting with it whose tail is room (see {@link Placer}). */
+  private given: Uint8Array | undefined;
   private placed = 0;
   /** The last PDU was placed; {@link readTarget} then asks for the next header alone, into `headerBuf`. */
   private lastPlaced = false;
@@ -109,13 +118,17 @@ export class PduFramer {
    */
   readTarget(): Uint8Array | undefined {
     const d = this.dest;
-    if (d !== undefined && this.placed < d.length) return d.subarray(this.placed);
     // After a placed data segment the next PDU is likely another (a large read comes in
     // several Data-In): read the padding and digest left, then just the next header, so that
     // its data too can be read where it belongs.
     const next = BHS_LENGTH + (this.headerDigest ? DIGEST_LENGTH : 0);
+    if (d !== undefined && this.placed < d.length) {
+      // With room after the data, the same read takes the padding, digest and next header too.
+      const end = this.need - this.placeAt + next;
+      return this.given!.length >= end ? this.given!.subarray(this.placed, end) : d.subarray(this.placed);
+    }
     if (d !== undefined) return this.headerBuf.subarray(0, this.need - this.held - this.placed + next);
-    if (this.lastPlaced && this.held === 0) return this.headerBuf.subarray(0, next);
+    if (this.lastPlaced && this.need === 0) return this.headerBuf.subarray(0, next - this.held);
     return undefined;
   }
 
@@ -126,10 +139,11 @@ export class PduFramer {
    */
   divert(dest?: Uint8Array): void {
     const d = this.dest;
-    if (d === undefined || this.placed === d.length || (dest !== undefined && dest !== d)) return;
+    if (d === undefined || this.placed === d.length || (dest !== undefined && dest !== this.given)) return;
     const aside = new Uint8Array(d.length);
     aside.set(d.subarray(0, this.placed));
     this.dest = aside;
+    this.given = aside;
   }
 
   /**
@@ -190,9 +204,13 @@ export class PduFramer {
   private place(): void {
     const header = this.buf.subarray(0, this.held);
     const dsl = u24(header, 0, COMMON.dataSegmentLength);
-    const dest = this.headerDigest && !headerDigestOk(header) ? undefined : this.placer!(header, dsl);
-    if (dest !== undefined && dest.length === dsl) this.dest = dest;
-    else this.placeAt = 0; // assembled as usual (a bad header digest is reported when it is decoded)
+    const given = this.headerDigest && !headerDigestOk(header) ? undefined : this.placer!(header, dsl);
+    if (given !== undefined && given.length >= dsl) {
+      this.dest = given.length === dsl ? given : given.subarray(0, dsl);
+      this.given = given;
+    } else {
+      this.placeAt = 0; // assembled as usual (a bad header digest is reported when it is decoded)
+    }
   }
 
   /** The PDU being assembled is whole: decode it from `buf` (and `dest`), start afresh. */
@@ -238,6 +256,7 @@ export class PduFramer {
     this.need = 0;
     this.placeAt = 0;
     this.dest = undefined;
+    this.given = undefined;
     this.placed = 0;
   }
 

@@ -59,13 +59,15 @@ for (const [iqn, digest] of [[PLAIN, "None"], [DIGEST, "CRC32C"]] as const) {
     const data = randomBytes(4 << 20);
     await s.write(1, 0, data);
     for (let round = 0; round < 3; round++) {
-      into = new Uint8Array(data.length);
+      // The caller's buffer runs on past the read: those bytes are not the command's to write.
+      into = new Uint8Array(data.length + 4096).fill(0xee, data.length);
       direct = 0;
       total = 0;
       const r = await s.scsi(1, read10Cdb(0, data.length / 512), { dir: "read", length: data.length, lba: 0n, into });
       assert.equal(r.status, 0);
       assert.equal(r.data.buffer, into.buffer, "the result is the caller's buffer");
-      assert.ok(Buffer.from(into).equals(data), `round ${round}: 4 MiB read back intact`);
+      assert.ok(Buffer.from(into.subarray(0, data.length)).equals(data), `round ${round}: 4 MiB read back intact`);
+      assert.ok(into.subarray(data.length).every((b) => b === 0xee), `round ${round}: nothing written past the read`);
       assert.ok(direct > data.length / 2, `round ${round}: ${direct} of ${total} bytes received were read straight into the buffer`);
     }
     await s.logout();

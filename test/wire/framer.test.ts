@@ -224,6 +224,52 @@ test("PduFramer: bytes read into readTarget() are not copied, and the next heade
   assert.equal(f.readTarget(), undefined, "a PDU that was not placed ends the header-only reads");
 });
 
+for (const digests of [false, true]) {
+  test(`PduFramer: with room after the placed data, one read takes the rest of the data and the next header${digests ? ", with digests" : ""}`, () => {
+    const opts = { headerDigest: digests, dataDigest: digests };
+    const sizes = [32767, 32768, 20001]; // padding after the first and last
+    const { bytes, data } = dataInStream(sizes, opts);
+    // One command's buffer: each Data-In's data at its offset, room given while more is to come.
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const buf = new Uint8Array(total + 100).fill(0xee);
+    const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
+    let k = 0;
+    const f = new PduFramer({
+      ...opts,
+      placer: (_h, n) => {
+        const at = offsets[k++];
+        return buf.subarray(at, at + n < total ? Math.min(total, at + n + 64) : at + n);
+      },
+    });
+    const pdus: Pdu[] = [];
+    const reads: number[] = [];
+    let at = 0;
+    const feed = (n: number): void => {
+      const target = f.readTarget();
+      const room = target ?? new Uint8Array(n);
+      const take = Math.min(target ? room.length : n, bytes.length - at);
+      room.set(bytes.subarray(at, at + take));
+      at += take;
+      reads.push(take);
+      f.push(room.subarray(0, take), (p) => pdus.push(p));
+    };
+    feed(100); // the first header and some data, copied
+    const hdr = 48 + (digests ? 4 : 0);
+    const tail = (n: number): number => (4 - (n % 4)) % 4 + (digests ? 4 : 0);
+    assert.equal(f.readTarget()?.length, sizes[0] - (100 - hdr) + tail(sizes[0]) + hdr, "the rest of the data, padding, digest and the next header");
+    while (at < bytes.length) feed(1 << 20);
+    assert.deepEqual(pdus.map((p) => p.kind), ["data-in", "data-in", "data-in", "scsi-response"]);
+    // One read per Data-In after the first header; the last one has no room after it (the end of
+    // the command's buffer), so its padding and the response's header are a read of their own.
+    assert.deepEqual(reads.slice(1), [sizes[0] - (100 - hdr) + tail(sizes[0]) + hdr, sizes[1] + tail(sizes[1]) + hdr, sizes[2], tail(sizes[2]) + hdr]);
+    sizes.forEach((n, i) => {
+      assert.deepEqual(buf.subarray(offsets[i], offsets[i] + n), data[i], `data ${i} intact where it belongs`);
+      assert.equal(pdus[i].data.buffer, buf.buffer, `data ${i} was placed`);
+    });
+    assert.deepEqual(buf.subarray(total), new Uint8Array(100).fill(0xee), "nothing written past the command's buffer");
+  });
+}
+
 test("PduFramer.divert(dest) keeps a placed PDU whole without writing its destination any more", () => {
   const { bytes, data } = dataInStream([40000], {});
   const dest = new Uint8Array(40000);

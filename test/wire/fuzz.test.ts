@@ -128,7 +128,8 @@ test(`fuzz: PduFramer with data placement on mutated streams of large PDUs, read
       ...digests, maxDataSegmentLength: max,
       placer: (_h, n) => {
         const k = r();
-        return k < 0.1 ? undefined : k < 0.15 ? new Uint8Array(n + 1) : new Uint8Array(n);
+        // Declined, too short (declined), with room after the data for what follows, or exact.
+        return k < 0.1 ? undefined : k < 0.15 ? new Uint8Array(n - 1) : k < 0.5 ? new Uint8Array(n + Math.floor(r() * 80)) : new Uint8Array(n);
       },
     });
     let i = 0;
