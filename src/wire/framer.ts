@@ -91,6 +91,8 @@ export class PduFramer {
   private need = 0;
   /** Header length (BHS, AHS, header digest) of the PDU being assembled when it may be placed, else 0. */
   private placeAt = 0;
+  /** Of a PDU that may be placed, the bytes `buf` keeps: the header, then the padding and data digest. */
+  private kept = 0;
   private dest: Uint8Array | undefined;
   /** What the placer gave: `dest`, or a longer view starting with it whose tail is room (see {@link Placer}). */
   private given: Uint8Array | undefined;
@@ -198,11 +200,12 @@ export class PduFramer {
     this.placeAt = this.placer !== undefined && dsl >= PLACE_MIN
       ? BHS_LENGTH + b[i + COMMON.totalAHSLength[0]] * 4 + (this.headerDigest ? DIGEST_LENGTH : 0)
       : 0;
+    this.kept = len - dsl;
   }
 
   /** The header is in: ask the placer for the data segment's destination. */
   private place(): void {
-    const header = this.buf.subarray(0, this.held);
+    const header = this.held === this.buf.length ? this.buf : this.buf.subarray(0, this.held);
     const dsl = u24(header, 0, COMMON.dataSegmentLength);
     const given = this.headerDigest && !headerDigestOk(header) ? undefined : this.placer!(header, dsl);
     if (given !== undefined && given.length >= dsl) {
@@ -230,11 +233,14 @@ export class PduFramer {
     if (size > this.buf.length) {
       // Up to 1 MiB is taken at once (a Data-In of 256 KiB would otherwise be copied seven
       // times while doubling); beyond that the buffer doubles, following what has arrived.
+      // Sized to what the PDU keeps, so that it is whole without a subarray: a buffer of 64
+      // bytes or less lives in V8's heap, and a view of it moves it out (an allocation and a
+      // copy per PDU, measured as the largest allocation of 1 MiB reads).
       const cap = this.need === 0 ? BHS_LENGTH
-        : this.placeAt !== 0 ? this.placeAt + DIGEST_LENGTH + 3 // header, then at most padding and a data digest
+        : this.placeAt !== 0 ? (size <= this.placeAt ? this.placeAt : this.kept) // the header; then its padding and data digest
         : Math.min(this.need, Math.max(size, this.buf.length * 2, EAGER));
       const next = new Uint8Array(Math.max(cap, size));
-      next.set(this.buf.subarray(0, this.held));
+      next.set(this.held === this.buf.length ? this.buf : this.buf.subarray(0, this.held));
       this.buf = next;
     }
     this.buf.set(chunk.subarray(i, i + take), this.held);
@@ -255,6 +261,7 @@ export class PduFramer {
     this.held = 0;
     this.need = 0;
     this.placeAt = 0;
+    this.kept = 0;
     this.dest = undefined;
     this.given = undefined;
     this.placed = 0;
