@@ -178,8 +178,10 @@ test("iscsitop at 200x50 (TERM=screen-256color) on the daemon: rates match the w
     // Drill into target a: connections, LUNs with their own rates, the disconnect explained.
     await pane.keys("r"); // back to biggest first: a on top
     await pane.keys("g", "Enter");
-    const deep = await pane.waitFor(/Session \d+ \(\d of \d\): iqn\.2026-11\.io\.iscsiscope\.test:top-a/, 3000, "the session screen");
-    await pane.waitFor((s) => tableRows(s, "LUN").filter((r) => r.LUN !== "0" && rate(r["r/s"]) > 0).length === 2, 5000, "LUNs 1 and 2 with rates");
+    await pane.waitFor(/Session \d+ \(\d of \d\): iqn\.2026-11\.io\.iscsiscope\.test:top-a/, 3000, "the session screen");
+    // The screen as a whole, not its first frame: tmux may catch a frame while it is drawn.
+    const deep = await pane.waitFor((s) => tableRows(s, "LUN").filter((r) => r.LUN !== "0" && rate(r["r/s"]) > 0).length === 2
+      && /Last disconnect: conn \d+ at/.test(s), 5000, "LUNs 1 and 2 with rates, and the last disconnect");
     assert.match(deep, /Connections/);
     assert.ok(tableRows(deep, "CID").some((r) => r.STATE === "LOGGED_IN"), "a logged-in connection");
     assert.match(deep, /Last disconnect: conn \d+ at/);
