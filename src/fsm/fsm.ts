@@ -68,8 +68,8 @@ export class Machine<S extends string, E extends string, A extends string> {
 }
 
 /**
- * Apply `event` to `host`: find the row, move, fire the state-change probe, run the row's
- * action. An event no row handles fires `fsm:unhandled` and throws FsmError
+ * Apply `event` to `host`: find the row, move, fire the state-change probe (at `t` when the
+ * caller has just read the clock for the same moment, else now), run the row's action. An event no row handles fires `fsm:unhandled` and throws FsmError
  * (code ERR_FSM_UNHANDLED): a bug or a hostile peer, never a crash of the process.
  */
 export function fire<S extends string, E extends string, A extends string>(
@@ -78,6 +78,7 @@ export function fire<S extends string, E extends string, A extends string>(
   event: E,
   arg?: unknown,
   detail?: string,
+  t?: Ns,
 ): S {
   const from = host.state;
   const row = m.row(from, event);
@@ -89,7 +90,7 @@ export function fire<S extends string, E extends string, A extends string>(
   host.state = row.to;
   const p = host.probes[m.stateProbe] as { hasSubscribers: boolean; publish(a: unknown): void };
   if (p.hasSubscribers) {
-    p.publish({ ref: host, from, to: row.to, event, rfc: row.rfc, detail, t: host.clock.now() });
+    p.publish({ ref: host, from, to: row.to, event, rfc: row.rfc, detail, t: t ?? host.clock.now() });
   }
   if (row.do) host[row.do]?.(arg);
   return row.to;

@@ -307,7 +307,7 @@ export class Session implements SessionRef, TaskOwner {
         writeData: req.data, lba: req.lba, timeoutMs: req.timeoutMs ?? this.timeouts.commandMs, into: req.into,
       };
       const task = new Task(this, init, (r) => (r instanceof TaskError ? reject(r) : resolve(r)));
-      task.move("queue");
+      task.move("queue", undefined, task.queuedT);
       task.queued();
       this.pending.push(task);
       this.retryTimer?.keepAlive?.(true); // a command now waits for the reconnect

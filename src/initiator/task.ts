@@ -137,9 +137,9 @@ export class Task implements TaskRef {
     return this.owner.clock;
   }
 
-  /** Move the task machine. */
-  move(event: TaskEvent, detail?: string): void {
-    fire(TASK_FSM, this, event, undefined, detail);
+  /** Move the task machine; `t` when the moment's time is already read (one clock read per moment). */
+  move(event: TaskEvent, detail?: string, t?: Ns): void {
+    fire(TASK_FSM, this, event, undefined, detail, t);
   }
 
   /** Fire task:queued (E1 already applied by the session). */
@@ -186,7 +186,7 @@ export class Task implements TaskRef {
   onSent(): void {
     this.sentT = this.clock.now();
     this.waitFromT = this.sentT;
-    this.move("send");
+    this.move("send", undefined, this.sentT);
     const p = this.probes["task:sent"];
     if (p.hasSubscribers) p.publish({ task: this, t: this.sentT });
     if (this.dir === "write" && this.sent > 0) this.firstData(this.sentT, 0, this.sent);
@@ -290,7 +290,7 @@ export class Task implements TaskRef {
   }
 
   private complete(t: Ns, response: number, status: number, sense: Uint8Array | undefined, residual: number, underflow: boolean, overflow: boolean): void {
-    this.move("complete");
+    this.move("complete", undefined, t);
     const data = this.readBuf ? (this.received === this.readBuf.length ? this.readBuf : this.readBuf.subarray(0, this.received)) : NO_DATA;
     this.finish(t, { response, status, sense, residual, underflow, overflow, data, latencyNs: t - this.queuedT }, undefined);
   }
@@ -317,7 +317,7 @@ export class Task implements TaskRef {
         queuedT: this.queuedT, sentT: this.sentT, firstDataT: this.firstDataT, r2tWaitNs: this.r2tWaitNs, t,
       });
     }
-    this.move("free");
+    this.move("free", undefined, t);
     this.settle(result ?? err!);
   }
 }
