@@ -200,13 +200,9 @@ export class TcpTransport implements Transport {
 
   private flushSmall(): void {
     if (this.small.length === 0) return;
-    if (this.small.length === 1) {
-      // One piece (a lone command at queue depth 1): written as it is, nothing to join.
-      this.queue.push(this.small[0]);
-      this.small = [];
-      this.smallBytes = 0;
-      return;
-    }
+    // Copied even when alone (a lone command at queue depth 1): a PDU header of 64 bytes or
+    // less lives in V8's heap, and node:net would move it out to write it (a malloc and a copy
+    // per write, the largest allocation at QD1); a slice of Node's buffer pool costs neither.
     const buf = Buffer.allocUnsafe(this.smallBytes);
     let o = 0;
     for (const p of this.small) {
