@@ -20,6 +20,7 @@ import type { SessionParams } from "./login.js";
 import { DEFAULT_QUEUE_DEPTH, resolveTimeouts, type SessionOptions, type Timeouts } from "./options.js";
 import { Task, type DataPathParams, type ScsiResult, type TaskInit, type TaskOwner } from "./task.js";
 import type { TransportFactory } from "./transport.js";
+import { soon } from "./soon.js";
 
 /** What a session needs from the initiator that holds it. */
 export interface SessionContext {
@@ -387,7 +388,7 @@ export class Session implements SessionRef, TaskOwner {
     this.conn?.released(task);
     if (!this.pumpQueued) {
       this.pumpQueued = true;
-      queueMicrotask(this.afterRetire);
+      soon(this.afterRetire);
     }
   }
 
