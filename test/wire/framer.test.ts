@@ -270,21 +270,24 @@ for (const digests of [false, true]) {
   });
 }
 
-test("PduFramer.divert(dest) keeps a placed PDU whole without writing its destination any more", () => {
-  const { bytes, data } = dataInStream([40000], {});
-  const dest = new Uint8Array(40000);
-  const f = new PduFramer({ placer: () => dest });
-  const pdus: Pdu[] = [];
-  f.push(bytes.subarray(0, 10000), (p) => pdus.push(p));
-  f.divert(new Uint8Array(40000));
-  assert.equal(f.readTarget()?.buffer, dest.buffer, "divert(other) leaves a placement into another buffer alone");
-  f.divert(dest);
-  assert.notEqual(f.readTarget()?.buffer, dest.buffer);
-  f.push(bytes.subarray(10000), (p) => pdus.push(p));
-  assert.deepEqual(dest.subarray(10000 - 48), new Uint8Array(40000 - 10000 + 48), "nothing written after divert()");
-  assert.deepEqual(pdus[0].data, data[0]);
-  assert.notEqual(pdus[0].data.buffer, dest.buffer);
-});
+for (const room of [0, 64]) {
+  test(`PduFramer.divert(dest) keeps a placed PDU whole without writing its destination any more${room ? ", with room after it" : ""}`, () => {
+    const { bytes, data } = dataInStream([40000], {});
+    // With room, what the placer gives (and divert() names) is longer than the data.
+    const dest = new Uint8Array(40000 + room);
+    const f = new PduFramer({ placer: () => dest });
+    const pdus: Pdu[] = [];
+    f.push(bytes.subarray(0, 10000), (p) => pdus.push(p));
+    f.divert(new Uint8Array(40000 + room));
+    assert.equal(f.readTarget()?.buffer, dest.buffer, "divert(other) leaves a placement into another buffer alone");
+    f.divert(dest);
+    assert.notEqual(f.readTarget()?.buffer, dest.buffer);
+    f.push(bytes.subarray(10000), (p) => pdus.push(p));
+    assert.deepEqual(dest.subarray(10000 - 48), new Uint8Array(40000 + room - 10000 + 48), "nothing written after divert()");
+    assert.deepEqual(pdus[0].data, data[0]);
+    assert.notEqual(pdus[0].data.buffer, dest.buffer);
+  });
+}
 
 test("PduFramer with a placer still reports bad header and data digests, and a declined placement assembles as usual", () => {
   const opts = { headerDigest: true, dataDigest: true };
