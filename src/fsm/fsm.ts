@@ -69,8 +69,9 @@ export class Machine<S extends string, E extends string, A extends string> {
 
 /**
  * Apply `event` to `host`: find the row, move, fire the state-change probe (at `t` when the
- * caller has just read the clock for the same moment, else now), run the row's action. An event no row handles fires `fsm:unhandled` and throws FsmError
- * (code ERR_FSM_UNHANDLED): a bug or a hostile peer, never a crash of the process.
+ * caller has just read the clock for the same moment, else now), run the row's action. An
+ * event no row handles fires `fsm:unhandled` and throws FsmError (code ERR_FSM_UNHANDLED): a
+ * bug or a hostile peer, never a crash of the process.
  */
 export function fire<S extends string, E extends string, A extends string>(
   m: Machine<S, E, A>,

@@ -72,11 +72,11 @@ function fmtAddr(addr: string | undefined, port: number | undefined, family: str
  * TCP via node:net, Nagle off (iSCSI PDUs are latency-bound). What is written in one turn of
  * the event loop leaves in as few socket writes as possible: headers and small data are
  * copied into one buffer (one syscall for a queue depth of commands), large data segments go
- * as they are (no copy) in a corked batch. The flush is a promise job queued by the first write:
- * the commands that completed in the same read resume before it (their promise jobs were
- * queued first) and send theirs into the same batch; a process.nextTick flush cost a pass of
- * Node's tick queue per write, its unhandled-rejection scan included. Received bytes come up through one
- * read buffer reused for every read (node:net's onread).
+ * as they are (no copy) in a corked batch. The flush is a promise job queued by the first
+ * write: the commands that completed in the same read resume before it (their promise jobs
+ * were queued first) and send theirs into the same batch; a process.nextTick flush cost a
+ * pass of Node's tick queue per write, its unhandled-rejection scan included. Received bytes
+ * come up through one read buffer reused for every read (node:net's onread).
  */
 export class TcpTransport implements Transport {
   private socket: Socket | undefined;

@@ -237,7 +237,7 @@ export class PduFramer {
       // bytes or less lives in V8's heap, and a view of it moves it out (an allocation and a
       // copy per PDU, measured as the largest allocation of 1 MiB reads).
       const cap = this.need === 0 ? BHS_LENGTH
-        : this.placeAt !== 0 ? (size <= this.placeAt ? this.placeAt : this.kept) // the header; then its padding and data digest
+        : this.placeAt !== 0 ? (size <= this.placeAt ? this.placeAt : this.kept) // the header; then padding, digest
         : Math.min(this.need, Math.max(size, this.buf.length * 2, EAGER));
       const next = new Uint8Array(Math.max(cap, size));
       next.set(this.held === this.buf.length ? this.buf : this.buf.subarray(0, this.held));
