@@ -11,6 +11,7 @@ import type { ConnRef, Ns, SessionRef, TaskRef, TaskState } from "../probe/types
 import type { DataIn, DataOut, R2T, ScsiCommand, ScsiResponse } from "../wire/types.js";
 import { senseTriple } from "../scsi/sense.js";
 import { RESERVED_TAG } from "../wire/layout.js";
+import { PLACE_ROOM } from "../wire/framer.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { allocReadBuffer } from "./slab.js";
 
@@ -18,8 +19,6 @@ import { allocReadBuffer } from "./slab.js";
 const NO_DATA = new Uint8Array(0);
 const NO_AHS = Object.freeze([]) as unknown as ScsiCommand["ahs"];
 const NO_DATA_OUT = Object.freeze([]) as unknown as DataOut[];
-/** Room given after a placed Data-In's data: padding, data digest and the next header fit in 59 bytes. */
-const PLACE_ROOM = 64;
 
 /** What the target answered for a command: a SCSI status is a result, CHECK CONDITION included. */
 export interface ScsiResult {

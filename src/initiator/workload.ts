@@ -176,10 +176,10 @@ export async function runWorkload(s: ScsiSession, o: WorkloadOptions): Promise<W
         errors++;
         firstError ??= e instanceof Error ? e.message : String(e);
         if (e instanceof TaskError && (e.code === "ERR_SESSION_FAILED" || e.code === "ERR_SESSION_CLOSED")) return;
-        now = process.hrtime.bigint();
         continue;
+      } finally {
+        now = process.hrtime.bigint();
       }
-      now = process.hrtime.bigint();
       const lat = Number(now - t);
       if (isRead) { readLat.push(lat); p.readIos++; p.readBytes += o.bs; }
       else { writeLat.push(lat); p.writeIos++; p.writeBytes += o.bs; }

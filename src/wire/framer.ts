@@ -31,6 +31,11 @@ const EMPTY = new Uint8Array(0);
 const EAGER = 1 << 20;
 /** Data segments shorter than this are assembled with their header, never placed. */
 const PLACE_MIN = 16 * 1024;
+/**
+ * What may follow a data segment up to the end of the next PDU's basic header: padding,
+ * data digest, BHS, header digest. The most a read past placed data takes (see {@link Placer}).
+ */
+export const PLACE_ROOM = 3 + DIGEST_LENGTH + BHS_LENGTH + DIGEST_LENGTH;
 
 /** Options of {@link PduFramer}. All may be changed between PDUs (e.g. digests after login). */
 export interface FramerOptions extends DigestOptions {
@@ -45,9 +50,9 @@ export interface FramerOptions extends DigestOptions {
  * where its `dataLength` bytes go: a Uint8Array of at least that length, or undefined to let
  * the framer assemble the PDU as usual. The first `dataLength` bytes receive the data; bytes
  * beyond them are room the framer may read what follows in the stream into (padding, data
- * digest, the next header; at most 59 bytes), copying it out before the next read: give room
- * only in memory that nothing else reads until it is written again (the rest of the same
- * read). `header` is valid during the call only.
+ * digest, the next header: at most {@link PLACE_ROOM} bytes), copying it out before the next
+ * read: give room only in memory that nothing else reads until it is written again (the rest
+ * of the same read). `header` is valid during the call only.
  */
 export type Placer = (header: Uint8Array, dataLength: number) => Uint8Array | undefined;
 
@@ -99,7 +104,7 @@ export class PduFramer {
   private placed = 0;
   /** The last PDU was placed; {@link readTarget} then asks for the next header alone, into `headerBuf`. */
   private lastPlaced = false;
-  private readonly headerBuf = new Uint8Array(BHS_LENGTH + 2 * DIGEST_LENGTH + 3);
+  private readonly headerBuf = new Uint8Array(PLACE_ROOM);
   private failed: PduError | undefined;
 
   constructor(opts: FramerOptions = {}) {

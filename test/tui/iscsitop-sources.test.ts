@@ -38,7 +38,6 @@ function pane(args: string[]): Promise<TmuxPane> {
   return TmuxPane.start({ cols: 160, rows: 45, env: { TERM: "screen-256color", NCURSES_NO_UTF8_ACS: "1" }, command: [process.execPath, BINS.iscsitop, ...args] });
 }
 
-
 /** A replay of tgtd-drop (capture or recording): the end of it, a seek back, the drill-down, q. */
 async function replayOfTheDrop(p: TmuxPane, kind: "capture" | "recording"): Promise<void> {
   const end = await p.waitFor(/ PAUSED/, 20_000, "the replay to reach its end and pause");

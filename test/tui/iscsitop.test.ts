@@ -82,7 +82,6 @@ function start(cols: number, rows: number, term: string, socket: string): Promis
   return TmuxPane.start({ cols, rows, env: { TERM: term, NCURSES_NO_UTF8_ACS: "1" }, command: [process.execPath, BIN, "--socket", socket] });
 }
 
-
 /** "312" -> 312, "45k" -> 45000, "7.5" -> 7.5. */
 function rate(cell: string | undefined): number {
   const m = /^([\d.]+)(k|M)?$/.exec(cell ?? "");

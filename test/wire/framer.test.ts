@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { PduError } from "../../src/errors.js";
-import { PduFramer, type FramerOptions } from "../../src/wire/framer.js";
+import { PduFramer, PLACE_ROOM, type FramerOptions } from "../../src/wire/framer.js";
 import { decodePdu } from "../../src/wire/decode.js";
 import { encodePdu } from "../../src/wire/encode.js";
 import type { Pdu } from "../../src/wire/types.js";
@@ -238,7 +238,7 @@ for (const digests of [false, true]) {
       ...opts,
       placer: (_h, n) => {
         const at = offsets[k++];
-        return buf.subarray(at, at + n < total ? Math.min(total, at + n + 64) : at + n);
+        return buf.subarray(at, at + n < total ? Math.min(total, at + n + PLACE_ROOM) : at + n);
       },
     });
     const pdus: Pdu[] = [];
@@ -269,6 +269,17 @@ for (const digests of [false, true]) {
     assert.deepEqual(buf.subarray(total), new Uint8Array(100).fill(0xee), "nothing written past the command's buffer");
   });
 }
+
+test("PduFramer: after a placed PDU, a next header that came in part is asked for in the rest of it alone", () => {
+  const { bytes } = dataInStream([32768, 32768], {});
+  const f = new PduFramer({ placer: (_h, n) => new Uint8Array(n) });
+  const first = 48 + 32768;
+  f.push(bytes.subarray(0, 100), () => undefined);
+  f.push(bytes.subarray(100, first), () => undefined); // the first Data-In, placed
+  assert.equal(f.readTarget()?.length, 48, "the next BHS alone");
+  f.push(bytes.subarray(first, first + 20), () => undefined);
+  assert.equal(f.readTarget()?.length, 28, "the 28 bytes left of that BHS, not a read into the shared buffer");
+});
 
 for (const room of [0, 64]) {
   test(`PduFramer.divert(dest) keeps a placed PDU whole without writing its destination any more${room ? ", with room after it" : ""}`, () => {
